@@ -1,0 +1,5 @@
+"""Allow `python -m enrich`."""
+
+from enrich.cli import main
+
+main()

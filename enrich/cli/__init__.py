@@ -1,0 +1,77 @@
+"""The `enrich` command line: a thin typer layer over the library.
+
+All user-facing error text comes from `EnrichError` (message + fix) and is printed in one place,
+`translate_errors`, which wraps every command.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+
+from enrich import __version__
+from enrich.errors import EnrichError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    name="enrich",
+    help=(
+        "Turn folders of scientific paper listings (profile dumps, JSONL/CSV exports, BibTeX, "
+        "arXiv Atom/OAI XML, plain text) into structured, de-duplicated tables."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def translate_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Print an `EnrichError` as one line on stderr and exit with its code; no traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except EnrichError as err:
+            typer.echo(f"Error: {err}", err=True)
+            raise typer.Exit(err.exit_code) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"enrich {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Turn folders of paper listings into structured, de-duplicated tables."""
+
+
+def _register() -> None:
+    from enrich.cli import papers
+
+    app.command(name="papers")(translate_errors(papers.papers))
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,72 @@
+"""Write papers as JSON Lines or CSV, atomically when writing to a file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from enrich.core.models import Paper
+
+CSV_COLUMNS = (
+    "id", "title", "authors", "authors_truncated", "year", "date", "category", "score",
+    "has_code", "code_urls", "doi", "arxiv_id", "url", "affiliations", "sources", "abstract",
+)  # fmt: skip
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def csv_row(paper: Paper) -> dict[str, str]:
+    """A flat row: lists joined with "; ", sources as `path:line`."""
+    data = paper.model_dump()
+    row = {key: _cell(data[key]) for key in CSV_COLUMNS if key in data}
+    row["authors"] = "; ".join(paper.authors)
+    row["affiliations"] = "; ".join(paper.affiliations)
+    row["code_urls"] = " ".join(paper.code_urls)
+    row["sources"] = "; ".join(
+        s.path if s.line is None else f"{s.path}:{s.line}" for s in paper.sources
+    )
+    return row
+
+
+def write_jsonl(papers: Iterable[Paper], stream: TextIO) -> None:
+    for paper in papers:
+        stream.write(json.dumps(paper.model_dump(mode="json"), ensure_ascii=False) + "\n")
+
+
+def write_csv(papers: Iterable[Paper], stream: TextIO) -> None:
+    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for paper in papers:
+        writer.writerow(csv_row(paper))
+
+
+def render(papers: Sequence[Paper], fmt: str) -> str:
+    """The papers as text in `fmt` ("jsonl" or "csv")."""
+    buffer = io.StringIO()
+    (write_csv if fmt == "csv" else write_jsonl)(papers, buffer)
+    return buffer.getvalue()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder and rename, so readers never see half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,93 @@
+"""The one interface every listing format implements.
+
+A reader turns already-decoded text into papers (and profile headers, for profile dumps) plus
+warnings. Readers never open files: the ingest layer does the I/O, decoding and sniffing, so
+every reader is a pure function of its text and is tested on strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from enrich.core.diagnostics import Diagnostic
+from enrich.core.identity import normalize_arxiv_id, normalize_doi, paper_id
+from enrich.core.models import Paper, Profile, Source
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Options a user can pass to readers. `field_map` maps our field name -> their column name."""
+
+    field_map: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReadResult:
+    """What one reader found in one file."""
+
+    papers: list[Paper] = field(default_factory=list)
+    profiles: list[Profile] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def warn(self, path: str, message: str, line: int | None = None) -> None:
+        self.warnings.append(Diagnostic(path=path, line=line, message=message))
+
+
+class Reader(Protocol):
+    """A listing format: its name, the file extensions it owns, a content sniff, and a parser."""
+
+    name: str
+    extensions: tuple[str, ...]
+
+    def sniff(self, text: str) -> bool:
+        """True when `text` (the start of a file) looks like this format."""
+        ...
+
+    def read(self, text: str, path: str, options: ReadOptions) -> ReadResult:
+        """Parse the whole text of the file at `path` (used only in sources and warnings)."""
+        ...
+
+
+def make_paper(
+    *,
+    title: str,
+    source: Source,
+    abstract: str = "",
+    authors: list[str] | None = None,
+    authors_truncated: bool = False,
+    affiliations: list[str] | None = None,
+    year: int | None = None,
+    date: str | None = None,
+    category: str | None = None,
+    score: float | None = None,
+    has_code: bool | None = None,
+    code_urls: list[str] | None = None,
+    doi: str | None = None,
+    arxiv_id: str | None = None,
+    url: str | None = None,
+) -> Paper:
+    """Build a single-source Paper with normalized identifiers and its stable id."""
+    title = " ".join(title.split())
+    abstract = abstract.strip()
+    clean_doi = normalize_doi(doi)
+    clean_arxiv = normalize_arxiv_id(arxiv_id)
+    return Paper(
+        id=paper_id(title=title, doi=clean_doi, arxiv_id=clean_arxiv, abstract=abstract),
+        title=title,
+        abstract=abstract,
+        authors=[a for a in (authors or []) if a],
+        authors_truncated=authors_truncated,
+        affiliations=affiliations or [],
+        year=year,
+        date=date,
+        category=category,
+        score=score,
+        has_code=has_code,
+        code_urls=code_urls or [],
+        doi=clean_doi,
+        arxiv_id=clean_arxiv,
+        url=url or None,
+        sources=[source],
+    )

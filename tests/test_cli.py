@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from enrich import __version__
+from enrich.cli import app
+
+runner = CliRunner()
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"enrich {__version__}"
+
+
+def test_help_is_complete() -> None:
+    top = runner.invoke(app, ["--help"])
+    assert top.exit_code == 0
+    assert "papers" in top.stdout and "--version" in top.stdout
+    sub = runner.invoke(app, ["papers", "--help"])
+    assert sub.exit_code == 0
+    for option in ("--format", "--out", "--field", "--quiet", "CORPUS"):
+        assert option in sub.stdout
+    assert "BibTeX" in sub.stdout
+
+
+def test_papers_jsonl_on_sample_corpus(sample_corpus: Path) -> None:
+    result = runner.invoke(app, ["papers", str(sample_corpus), "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 134
+    assert len({r["id"] for r in records}) == 134
+    assert sum(len(r["sources"]) for r in records) == 151
+    assert "5 files read, 151 entries, 134 papers after de-duplication" in result.stderr
+    assert "1 skipped (1 documentation file)" in result.stderr
+
+
+def test_papers_csv_to_file(sample_corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "papers.csv"
+    result = runner.invoke(app, ["papers", str(sample_corpus), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0
+    assert result.stdout == "" and result.stderr == ""
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("id,title,authors")
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_papers_table(sample_corpus: Path) -> None:
+    result = runner.invoke(app, ["papers", str(sample_corpus / "004_816b7048286ea66e.txt")])
+    assert result.exit_code == 0
+    assert "Revisiting the Parameter Efficiency" in result.stdout
+    assert "1 file read, 11 entries, 11 papers" in result.stderr
+
+
+def test_missing_path_is_one_line_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["papers", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Error: ") and "nope: no such file or folder" in lines[0]
+
+
+def test_bad_field_map_names_the_fields(sample_corpus: Path) -> None:
+    result = runner.invoke(app, ["papers", str(sample_corpus), "--field", "abstrct=Summary"])
+    assert result.exit_code == 2
+    assert "unknown field 'abstrct'" in result.stderr
+    assert "abstract" in result.stderr
+
+
+def test_field_map_is_applied(tmp_path: Path) -> None:
+    data = tmp_path / "export.csv"
+    data.write_text("Paper Name,Summary Text\nA Paper,We propose X.\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["papers", str(data), "--format", "jsonl", "--field", "title=Paper Name",
+         "--field", "abstract=Summary Text"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (record["title"], record["abstract"]) == ("A Paper", "We propose X.")
