@@ -17,8 +17,8 @@ from enrich.core.diagnostics import Diagnostic
 from enrich.core.models import Paper, Profile
 from enrich.errors import InputPathError
 from enrich.readers.base import ReadOptions
-from enrich.readers.registry import KNOWN_EXTENSIONS, choose_reader
 from enrich.readers.decoding import decode
+from enrich.readers.registry import KNOWN_EXTENSIONS, choose_reader
 
 _DOC_NAMES = ("readme", "license", "licence", "changelog", "contributing", "copying", "notice")
 

@@ -50,7 +50,9 @@ def test_papers_csv_to_file(sample_corpus: Path, tmp_path: Path) -> None:
 
 
 def test_papers_table(sample_corpus: Path) -> None:
-    result = runner.invoke(app, ["papers", str(sample_corpus / "004_816b7048286ea66e.txt")])
+    result = runner.invoke(
+        app, ["papers", str(sample_corpus / "004_816b7048286ea66e.txt")], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0
     assert "Revisiting the Parameter Efficiency" in result.stdout
     assert "1 file read, 11 entries, 11 papers" in result.stderr

@@ -30,8 +30,15 @@ def test_ids_prefer_doi_then_arxiv_then_title() -> None:
 
 
 def test_same_title_merges_keeping_most_complete_fields() -> None:
-    a = make_paper(title="Deep Graphs", authors=["A. One", "B. Two"], authors_truncated=True,
-                   abstract="Short.", source=_src("a.txt", 3), has_code=False, date="--05-28")
+    a = make_paper(
+        title="Deep Graphs",
+        authors=["A. One", "B. Two"],
+        authors_truncated=True,
+        abstract="Short.",
+        source=_src("a.txt", 3),
+        has_code=False,
+        date="--05-28",
+    )
     b = make_paper(title="deep graphs", authors=["A. One", "B. Two", "C. Three"],
                    abstract="A longer abstract.", year=2023, date="2023-05-28",
                    source=_src("b.jsonl", 7), has_code=True, doi="10.1234/dg")  # fmt: skip

@@ -26,7 +26,9 @@ def messy(tmp_path: Path, sample_corpus: Path) -> Path:
     (root / "export.jsonl").write_text(
         "\n".join(json.dumps(r) for r in records) + '\n{"title": "Cut', encoding="utf-8"
     )
-    (root / "legacy.txt").write_bytes("Résumé Paper\nWe propose Z for café data.\n".encode("cp1252"))
+    (root / "legacy.txt").write_bytes(
+        "Résumé Paper\nWe propose Z for café data.\n".encode("cp1252")
+    )
     (root / "scan.txt").write_bytes(b"\x00\x01\x02binary\x00\x00" * 50)
     (root / "empty.bib").write_text("", encoding="utf-8")
     (root / "nothing.json").write_text('{"unrelated": 1}', encoding="utf-8")
@@ -56,8 +58,10 @@ def test_messy_folder_reads_what_it_can(messy: Path) -> None:
     assert len(merged.abstract) > len("Short.")
 
     messages = [str(w) for w in corpus.warnings]
+
     def warned(name: str, text: str) -> bool:
         return any(name in m and text in m for m in messages)
+
     assert warned("legacy.txt", "not valid UTF-8")
     assert warned("scan.txt", "binary file")
     assert warned("empty.bib", "empty file")

@@ -12,7 +12,7 @@ from enrich.core.names import parse_author_line, plausible_name, split_glued
         ("Task-agnostic Mask TrainingYuanxin Liu, Fandong Meng, Zheng Lin et al. · pku, tsinghua",
          "Task-agnostic Mask Training", "Yuanxin Liu"),
         # titles ending in an acronym
-        ("A Benchmark for Shortcut Learning in VQAQingyi Si, Fandong Meng", 
+        ("A Benchmark for Shortcut Learning in VQAQingyi Si, Fandong Meng",
          "A Benchmark for Shortcut Learning in VQA", "Qingyi Si"),
         ("Correct-Set Turnover in RLVRChuanyu Qin, Chenxu Yang, Qingyi Si et al.",
          "Correct-Set Turnover in RLVR", "Chuanyu Qin"),
@@ -100,4 +100,7 @@ def test_parse_author_line() -> None:
     assert parsed.authors == ["Shibo Jie", "Haoqing Wang", "Zhi-Hong Deng"]
     assert parsed.affiliations == ["pku"]
     assert not parsed.truncated
-    assert parse_author_line("Large Language Models (LLMs) must continuously learn, and adapt.") is None
+    assert (
+        parse_author_line("Large Language Models (LLMs) must continuously learn, and adapt.")
+        is None
+    )

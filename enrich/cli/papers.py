@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +21,7 @@ from enrich.readers.records import FIELD_NAMES
 MAX_WARNINGS_SHOWN = 50
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     jsonl = "jsonl"
     csv = "csv"
@@ -34,7 +34,9 @@ def parse_field_map(pairs: list[str]) -> dict[str, str]:
         ours, sep, theirs = pair.partition("=")
         ours, theirs = ours.strip().lower(), theirs.strip()
         if not sep or not ours or not theirs:
-            raise UsageError(f"--field {pair!r} is not FIELD=COLUMN", "e.g. --field abstract=Summary")
+            raise UsageError(
+                f"--field {pair!r} is not FIELD=COLUMN", "e.g. --field abstract=Summary"
+            )
         if ours not in FIELD_NAMES:
             raise UsageError(
                 f"--field {pair!r}: unknown field {ours!r}",
@@ -117,7 +119,9 @@ def papers(
     options = ReadOptions(field_map=parse_field_map(field or []))
     result = read_corpus(corpus, options)
     if fmt is None:
-        fmt = (Format.csv if out.suffix.lower() == ".csv" else Format.jsonl) if out else Format.table
+        fmt = (
+            (Format.csv if out.suffix.lower() == ".csv" else Format.jsonl) if out else Format.table
+        )
     if fmt is Format.table:
         if out is not None:
             raise UsageError("--format table cannot be written to a file", "use jsonl or csv")

@@ -49,8 +49,9 @@ def title_key(title: str) -> str | None:
     return "title:" + hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
 
 
-def paper_id(*, title: str, doi: str | None = None, arxiv_id: str | None = None,
-             abstract: str = "") -> str:
+def paper_id(
+    *, title: str, doi: str | None = None, arxiv_id: str | None = None, abstract: str = ""
+) -> str:
     """The id a paper is known by: `doi:...`, `arxiv:...`, `title:<hash>`, else `text:<hash>`."""
     if doi:
         return f"doi:{doi}"

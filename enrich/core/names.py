@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from enrich.core.fields import strip_et_al
 
 _PARTICLES = frozenset(
-    "van von der den de da di del della dos du la le ter ten bin al el st".split()
+    {"van", "von", "der", "den", "de", "da", "di", "del", "della", "dos", "du", "la", "le"}
+    | {"ter", "ten", "bin", "al", "el", "st"}
 )
 _CAMEL_PREFIX = re.compile(r"^(?:Mc|Mac|De|Di|Da|Le|La|Van|Von|O|D|Fitz)(?=[A-Z])")
 _AFFILIATION_SEP = " · "
@@ -50,7 +51,7 @@ def _plausible_token(token: str, *, first: bool) -> bool:
     if token.endswith("."):  # only initials ("J.") and suffixes ("Jr.") end in a period
         return (len(token) == 2 and token[0].isupper()) or token in ("Jr.", "Sr.")
     core = token
-    parts = re.split(r"[-'’]", core)
+    parts = re.split(r"[-'\u2019]", core)
     return all(_plausible_part(p, first=first) for p in parts)
 
 
@@ -104,7 +105,7 @@ def _boundary_strength(text: str, p: int) -> float:
         return 2.0 if p >= 2 and text[p - 2].isupper() else 0.0
     if a.isdigit():
         return 4.0 if b.isupper() else 2.0
-    if a in "-‐–":
+    if a in "-\u2010\u2013":
         return 0.0  # the title cannot end in a hyphen
     if a.isspace():
         return 0.0

@@ -70,7 +70,7 @@ class ProfileReader:
     """Profile dumps in either layout."""
 
     name = "profile"
-    extensions = (".txt",)
+    extensions: tuple[str, ...] = (".txt",)
 
     def sniff(self, text: str) -> bool:
         lines = (line.strip() for line in text.splitlines())
@@ -174,7 +174,8 @@ class ProfileReader:
             split = split_glued(body[0].text, known_names=known, vocabulary=vocabulary)
             if split is None:
                 result.warn(
-                    path, "could not separate title from authors; kept the line as the title",
+                    path,
+                    "could not separate title from authors; kept the line as the title",
                     body[0].number,
                 )
                 title = body[0].text

@@ -29,5 +29,3 @@ def choose_reader(path: PurePath, text: str) -> Reader:
         if reader.sniff(head):
             return reader
     return owners[0] if owners else plaintext.READER
-
-
