@@ -84,3 +84,21 @@ def test_field_map_is_applied(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     (record,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert (record["title"], record["abstract"]) == ("A Paper", "We propose X.")
+
+
+def test_one_paper_across_formats_becomes_one_record() -> None:
+    """BibTeX, Atom, CSV and Markdown listings of one paper merge by arXiv id, DOI or title."""
+    folder = Path(__file__).parent / "fixtures" / "mixed"
+    result = runner.invoke(app, ["papers", str(folder), "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert len(records) == 3
+    attention = records["arxiv:1706.03762"]
+    assert sorted(s["format"] for s in attention["sources"]) == ["atom", "bibtex", "markdown"]
+    assert attention["authors"] == ["Ashish Vaswani", "Noam Shazeer"]
+    assert attention["year"] == 2017
+    bert = records["doi:10.18653/v1/n19-1423"]
+    assert [s["format"] for s in bert["sources"]] == ["csv", "bibtex"]
+    assert bert["title"].startswith("BERT: Pre-training")
+    assert "refs.bib:18: could not parse BibTeX block" in result.stderr
+    assert "4 files read, 6 entries, 3 papers after de-duplication" in result.stderr

@@ -24,6 +24,7 @@ app = typer.Typer(
         "Turn folders of scientific paper listings (profile dumps, JSONL/CSV exports, BibTeX, "
         "arXiv Atom/OAI XML, plain text) into structured, de-duplicated tables."
     ),
+    epilog="Example: enrich papers corpus/ --out papers.csv",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -82,6 +82,7 @@ def papers(
         typer.Argument(
             help="Files or folders of paper listings (folders are read recursively).",
             show_default=False,
+            metavar="CORPUS",
         ),
     ],
     fmt: Annotated[
@@ -95,14 +96,20 @@ def papers(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write to this file (atomically) instead of stdout."),
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="Write to this file (atomically) instead of stdout.",
+        ),
     ] = None,
     field: Annotated[
         list[str] | None,
         typer.Option(
             "--field",
-            help="Map a field to a JSON/CSV column name, e.g. --field abstract=Summary. "
-            "Repeatable.",
+            metavar="FIELD=COLUMN",
+            help="Read FIELD from a JSON/CSV column of another name, e.g. --field "
+            "abstract='Summary Text'. Repeatable. Fields: " + ", ".join(sorted(FIELD_NAMES)) + ".",
         ),
     ] = None,
     quiet: Annotated[
