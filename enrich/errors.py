@@ -25,3 +25,15 @@ class UsageError(EnrichError):
 
 class InputPathError(UsageError):
     """A corpus path does not exist or is not a file or folder."""
+
+
+class PromptError(EnrichError):
+    """A prompt file is missing, unknown or invalid."""
+
+
+class ConfigError(UsageError):
+    """The backend cannot be configured from the flags and environment given."""
+
+
+class BackendError(EnrichError):
+    """A backend failed in a way that retrying will not fix (bad key, unknown model)."""

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from enrich import __version__
 from enrich.errors import EnrichError
@@ -18,13 +19,33 @@ from enrich.errors import EnrichError
 P = ParamSpec("P")
 R = TypeVar("R")
 
+DEFAULT_COMMAND = "run"
+
+
+class _DefaultToRun(TyperGroup):
+    """`enrich CORPUS...` means `enrich run CORPUS...`: a first argument that names no
+    command is taken as a path."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if (
+            DEFAULT_COMMAND in self.commands
+            and args
+            and args[0] not in self.commands
+            and not args[0].startswith("-")
+        ):
+            args = [DEFAULT_COMMAND, *args]
+        return super().resolve_command(ctx, args)
+
+
 app = typer.Typer(
+    cls=_DefaultToRun,
     name="enrich",
     help=(
         "Turn folders of scientific paper listings (profile dumps, JSONL/CSV exports, BibTeX, "
         "arXiv Atom/OAI XML, plain text) into structured, de-duplicated tables."
     ),
-    epilog="Example: enrich papers corpus/ --out papers.csv",
+    epilog="Examples: enrich corpus/ --base-url http://127.0.0.1:8080/v1 · "
+    "enrich papers corpus/ --out papers.csv",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -65,9 +86,12 @@ def _root(
 
 
 def _register() -> None:
-    from enrich.cli import papers
+    from enrich.cli import cache, papers
 
     app.command(name="papers")(translate_errors(papers.papers))
+    cache.cache_app.command(name="stats")(translate_errors(cache.stats))
+    cache.cache_app.command(name="clear")(translate_errors(cache.clear))
+    app.add_typer(cache.cache_app, name="cache")
 
 
 _register()

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from enrich.cli.options import CorpusArg, FieldOpt, QuietOpt
 from enrich.core.models import Paper
 from enrich.errors import UsageError
 from enrich.export import atomic_write_text, render
@@ -77,14 +78,7 @@ def _table(papers: list[Paper]) -> Table:
 
 
 def papers(
-    corpus: Annotated[
-        list[Path],
-        typer.Argument(
-            help="Files or folders of paper listings (folders are read recursively).",
-            show_default=False,
-            metavar="CORPUS",
-        ),
-    ],
+    corpus: CorpusArg,
     fmt: Annotated[
         Format | None,
         typer.Option(
@@ -103,18 +97,8 @@ def papers(
             help="Write to this file (atomically) instead of stdout.",
         ),
     ] = None,
-    field: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--field",
-            metavar="FIELD=COLUMN",
-            help="Read FIELD from a JSON/CSV column of another name, e.g. --field "
-            "abstract='Summary Text'. Repeatable. Fields: " + ", ".join(sorted(FIELD_NAMES)) + ".",
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No warnings or summary on stderr.")
-    ] = False,
+    field: FieldOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """List the papers found in CORPUS, de-duplicated across files.
 

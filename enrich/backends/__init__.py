@@ -1,0 +1,1 @@
+"""Extraction backends behind one narrow interface: `extract(batch) -> results`."""

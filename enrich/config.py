@@ -1,0 +1,72 @@
+"""Settings with explicit precedence: command-line flag > environment > default.
+
+The environment is read when `resolve_settings` is called, never at import, so tests and
+long-lived processes see the values in force at call time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from enrich.errors import ConfigError
+
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_CACHE_DIR = Path("cache")
+BACKENDS = ("auto", "openai")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one run. The API key is kept out of repr and logs."""
+
+    backend: str
+    model: str
+    base_url: str | None
+    cache_dir: Path
+    api_key: str | None = field(default=None, repr=False)
+
+
+def _pick(flag: str | None, env: Mapping[str, str], name: str) -> str | None:
+    if flag:
+        return flag
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def cache_directory(flag: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """--cache-dir > $ENRICH_CACHE_DIR > ./cache."""
+    env = os.environ if env is None else env
+    return flag or Path(_pick(None, env, "ENRICH_CACHE_DIR") or DEFAULT_CACHE_DIR)
+
+
+def resolve_settings(
+    *,
+    backend: str = "auto",
+    model: str | None = None,
+    base_url: str | None = None,
+    cache_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Apply flag > environment (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `ENRICH_MODEL`,
+    `ENRICH_CACHE_DIR`) > defaults, and choose the backend `auto` stands for."""
+    env = os.environ if env is None else env
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {backend!r}", "use one of: " + ", ".join(BACKENDS))
+    api_key = _pick(None, env, "OPENAI_API_KEY")
+    url = _pick(base_url, env, "OPENAI_BASE_URL")
+    chosen_model = _pick(model, env, "ENRICH_MODEL") or DEFAULT_MODEL
+    directory = cache_directory(cache_dir, env)
+    if backend == "auto" or backend == "openai":
+        if api_key is None and url is None:
+            raise ConfigError(
+                "no extraction endpoint is configured",
+                "set OPENAI_API_KEY, or pass --base-url URL (or set OPENAI_BASE_URL) "
+                "for a local OpenAI-compatible server",
+            )
+        backend = "openai"
+    return Settings(
+        backend=backend, model=chosen_model, base_url=url, cache_dir=directory, api_key=api_key
+    )

@@ -1,0 +1,63 @@
+"""The files a run leaves in its output folder: papers.jsonl (one record per paper) and run.json."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from enrich.export import atomic_write_text
+from enrich.pipeline import PaperOutcome, RunStats
+from enrich.pricing import cost_usd
+
+
+def paper_record(outcome: PaperOutcome, provenance: Mapping[str, object]) -> dict[str, object]:
+    """Paper fields, the grounded extraction, status, and what produced it."""
+    return {
+        **outcome.paper.model_dump(mode="json"),
+        "status": outcome.status,
+        "error": outcome.error,
+        "extraction": None
+        if outcome.extraction is None
+        else outcome.extraction.model_dump(mode="json"),
+        **provenance,
+        "cached": outcome.cached,
+        "warnings": outcome.warnings,
+    }
+
+
+def run_summary(
+    stats: RunStats, provenance: Mapping[str, object], *, endpoint: str, model: str
+) -> dict[str, object]:
+    """The figures of a run, for run.json and `--json`."""
+    usage = stats.usage
+    return {
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **provenance,
+        "papers": stats.papers,
+        "extracted": stats.extracted,
+        "cache_hits": stats.cache_hits,
+        "requests": stats.requests,
+        "retries": stats.retries,
+        "reasks": stats.reasks,
+        "failures": stats.failures,
+        "skipped": stats.skipped,
+        "ungrounded_items": stats.ungrounded,
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "cost_usd": cost_usd(endpoint, model, usage.prompt_tokens, usage.completion_tokens),
+        "wall_seconds": round(stats.wall_seconds, 3),
+    }
+
+
+def write_outputs(
+    folder: Path,
+    outcomes: Sequence[PaperOutcome],
+    provenance: Mapping[str, object],
+    summary: Mapping[str, object],
+) -> None:
+    """Write papers.jsonl then run.json, each atomically."""
+    lines = (json.dumps(paper_record(o, provenance), ensure_ascii=False) for o in outcomes)
+    atomic_write_text(folder / "papers.jsonl", "".join(line + "\n" for line in lines))
+    atomic_write_text(folder / "run.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,136 @@
+"""Extraction over a corpus: cache lookups, one backend call for the misses, grounding.
+
+Every paper ends with a status — ok, failed (with the reason) or skipped (no abstract) — so a
+run accounts for all of its input. Each finished extraction is cached the moment it arrives.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from enrich.backends.base import Backend, ExtractRequest, ExtractResult, Usage
+from enrich.cache import ResultCache
+from enrich.core.grounding import ground
+from enrich.core.keys import extraction_key
+from enrich.core.models import Paper
+from enrich.core.prompting import PromptSet
+from enrich.core.schema import Extraction, ModelExtraction, schema_hash
+
+Status = Literal["ok", "failed", "skipped"]
+
+
+@dataclass
+class PaperOutcome:
+    """One paper and what extraction made of it."""
+
+    paper: Paper
+    status: Status
+    extraction: Extraction | None = None
+    error: str | None = None
+    cached: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunStats:
+    """Counts for run.json and the progress line."""
+
+    papers: int = 0
+    extracted: int = 0
+    cache_hits: int = 0
+    requests: int = 0
+    retries: int = 0
+    reasks: int = 0
+    failures: int = 0
+    skipped: int = 0
+    ungrounded: int = 0
+    usage: Usage = field(default_factory=Usage)
+    wall_seconds: float = 0.0
+
+
+class Progress(Protocol):
+    """Where the pipeline reports progress (a rich bar in the CLI, nothing in tests)."""
+
+    def start(self, total: int, cached: int) -> None: ...
+
+    def advance(self, result: ExtractResult) -> None: ...
+
+
+def _warnings(extraction: Extraction) -> list[str]:
+    return [f"ungrounded {u.field}: {u.value!r} ({u.reason})" for u in extraction.ungrounded]
+
+
+def run_extraction(
+    papers: Sequence[Paper],
+    backend: Backend,
+    prompt: PromptSet,
+    cache: ResultCache | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[PaperOutcome], RunStats]:
+    """Extract every paper with an abstract; identical inputs are sent once."""
+    started = time.perf_counter()
+    stats = RunStats(papers=len(papers))
+    identity, params, schema = backend.identity(), backend.params(), schema_hash()
+    outcomes: list[PaperOutcome] = []
+    raw: dict[str, ModelExtraction] = {}
+    pending: dict[str, ExtractRequest] = {}
+    keys: list[str | None] = []
+    for paper in papers:
+        if not paper.abstract.strip():
+            outcomes.append(PaperOutcome(paper, "skipped", error="no abstract"))
+            keys.append(None)
+            continue
+        key = extraction_key(
+            identity=identity, prompt_hash=prompt.hash, schema_hash=schema, params=params,
+            title=paper.title, abstract=paper.abstract,
+        )  # fmt: skip
+        keys.append(key)
+        outcomes.append(PaperOutcome(paper, "failed"))
+        if key in raw or key in pending:
+            continue
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            raw[key] = hit[0]
+        else:
+            pending[key] = ExtractRequest(key=key, title=paper.title, abstract=paper.abstract)
+    errors: dict[str, str] = {}
+    cached_keys = set(raw)
+
+    def on_result(result: ExtractResult) -> None:
+        stats.requests += result.requests
+        stats.retries += result.retries
+        stats.reasks += result.reasks
+        stats.usage.add(result.usage)
+        if result.extraction is not None:
+            raw[result.key] = result.extraction
+            if cache is not None:
+                cache.put(result.key, result.extraction, result.usage, backend.model)
+        else:
+            errors[result.key] = result.error or "no extraction returned"
+        if progress is not None:
+            progress.advance(result)
+
+    if progress is not None:
+        progress.start(total=len(pending) + len(raw), cached=len(raw))
+    if pending:
+        backend.extract(list(pending.values()), on_result=on_result)
+    for outcome, paper_key in zip(outcomes, keys, strict=True):
+        if paper_key is None:
+            stats.skipped += 1
+            continue
+        if paper_key in raw:
+            outcome.status = "ok"
+            outcome.cached = paper_key in cached_keys
+            outcome.extraction = ground(raw[paper_key], outcome.paper.abstract)
+            outcome.warnings = _warnings(outcome.extraction)
+            stats.extracted += 1
+            stats.cache_hits += outcome.cached
+            stats.ungrounded += len(outcome.extraction.ungrounded)
+        else:
+            outcome.error = errors.get(paper_key, "not extracted")
+            stats.failures += 1
+    stats.wall_seconds = time.perf_counter() - started
+    return outcomes, stats

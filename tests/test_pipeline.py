@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from enrich.backends.fake import FakeBackend
+from enrich.cache import ResultCache
+from enrich.core.keys import extraction_key
+from enrich.core.models import Paper, Source
+from enrich.core.prompting import PromptSet
+from enrich.pipeline import run_extraction
+from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
+
+ABSTRACTS = {
+    "p1": "We propose MemFT for LLM finetuning and reach 98.7% recall on WikiText.",
+    "p2": "We study LoRA adapters on GLUE.",
+    "p3": "A survey of graph transformers.",
+}
+
+
+def _paper(pid: str, abstract: str | None = None) -> Paper:
+    text = ABSTRACTS.get(pid, "") if abstract is None else abstract
+    return Paper(id=pid, title=f"Title {pid}", abstract=text,
+                 sources=[Source(path="x.txt", line=1, format="text")])  # fmt: skip
+
+
+def _response(name: str) -> dict[str, object]:
+    return {"summary": f"About {name}.", "methods": [{"name": name, "role": "proposed"}],
+            "tasks": [], "datasets": [], "metrics": [], "gains": []}  # fmt: skip
+
+
+@pytest.fixture
+def prompt() -> PromptSet:
+    return load_prompt_set(DEFAULT_PROMPTS_DIR / "extract")
+
+
+def test_rerun_is_served_from_cache(prompt: PromptSet, tmp_path: Path) -> None:
+    papers = [_paper("p1"), _paper("p2"), _paper("p3")]
+    responses = [_response("MemFT"), _response("LoRA"), _response("graph transformers")]
+    with ResultCache(tmp_path / "cache") as cache:
+        first = FakeBackend(prompt, responses)
+        outcomes, stats = run_extraction(papers, first, prompt, cache)
+        assert (stats.extracted, stats.requests, stats.cache_hits) == (3, 3, 0)
+        assert [o.status for o in outcomes] == ["ok", "ok", "ok"]
+        assert outcomes[0].extraction is not None
+        assert outcomes[0].extraction.methods[0].text == "MemFT"
+        second = FakeBackend(prompt)  # nothing queued: any request would fail
+        outcomes, stats = run_extraction(papers, second, prompt, cache)
+        assert second.requests == []
+        assert (stats.extracted, stats.requests, stats.cache_hits) == (3, 0, 3)
+        assert all(o.cached for o in outcomes)
+
+
+def test_failures_are_reported_and_not_cached(prompt: PromptSet, tmp_path: Path) -> None:
+    papers = [_paper("p1"), _paper("p2")]
+    with ResultCache(tmp_path / "cache") as cache:
+        backend = FakeBackend(prompt, [_response("MemFT"), RuntimeError("invalid output")])
+        outcomes, stats = run_extraction(papers, backend, prompt, cache)
+        assert [o.status for o in outcomes] == ["ok", "failed"]
+        assert outcomes[1].error == "invalid output"
+        assert stats.failures == 1
+        retry = FakeBackend(prompt, [_response("LoRA")])
+        outcomes, stats = run_extraction(papers, retry, prompt, cache)
+        assert [r.key for r in retry.requests] == [retry.requests[0].key]  # only the failure
+        assert retry.requests[0].abstract == ABSTRACTS["p2"]
+        assert (stats.cache_hits, stats.failures) == (1, 0)
+
+
+def test_missing_abstract_is_skipped_and_duplicates_sent_once(prompt: PromptSet) -> None:
+    same = "We propose X and test it on MNIST."
+    papers = [_paper("a", same), _paper("b", ""), Paper(id="c", title="Title a", abstract=same)]
+    backend = FakeBackend(prompt, [_response("X")])
+    outcomes, stats = run_extraction(papers, backend, prompt)
+    assert [o.status for o in outcomes] == ["ok", "skipped", "ok"]
+    assert outcomes[1].error == "no abstract"
+    assert len(backend.requests) == 1
+    assert (stats.skipped, stats.extracted) == (1, 2)
+
+
+def test_ungrounded_items_become_warnings(prompt: PromptSet) -> None:
+    backend = FakeBackend(prompt, [_response("GPT-9")])
+    (outcome,), stats = run_extraction([_paper("p2")], backend, prompt)
+    assert outcome.extraction is not None and outcome.extraction.methods == []
+    assert outcome.warnings == ["ungrounded methods: 'GPT-9' (not found in the abstract)"]
+    assert stats.ungrounded == 1
+
+
+def test_fake_backend_records_prompts(prompt: PromptSet) -> None:
+    backend = FakeBackend(prompt, [_response("MemFT")])
+    run_extraction([_paper("p1")], backend, prompt)
+    (messages,) = backend.prompts
+    assert messages[-1]["content"].endswith(ABSTRACTS["p1"])
+
+
+BASE = {
+    "identity": {"backend": "openai", "model": "m1", "endpoint": "http://e/v1"},
+    "prompt_hash": "aaaa",
+    "schema_hash": "ssss",
+    "params": {"temperature": 0.0, "max_tokens": 2048},
+    "title": "T",
+    "abstract": "Text.",
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"identity": {"backend": "openai", "model": "m2", "endpoint": "http://e/v1"}},
+        {"identity": {"backend": "openai", "model": "m1", "endpoint": "http://other/v1"}},
+        {"prompt_hash": "bbbb"},
+        {"schema_hash": "tttt"},
+        {"params": {"temperature": 0.7, "max_tokens": 2048}},
+        {"abstract": "Text!"},
+    ],
+)
+def test_cache_key_misses_on_what_changes_output(change: dict[str, object]) -> None:
+    assert extraction_key(**{**BASE, **change}) != extraction_key(**BASE)  # type: ignore[arg-type]
+
+
+def test_cache_key_ignores_everything_else(prompt: PromptSet, tmp_path: Path) -> None:
+    """Same text under another id, other authors and sources: a cache hit."""
+    with ResultCache(tmp_path / "cache") as cache:
+        run_extraction([_paper("p1")], FakeBackend(prompt, [_response("MemFT")]), prompt, cache)
+        other = Paper(
+            id="doi:10.1234/x",
+            title="Title p1",
+            abstract=ABSTRACTS["p1"],
+            authors=["Someone Else"],
+            sources=[Source(path="y.bib", format="bibtex")],
+        )
+        backend = FakeBackend(prompt)
+        (outcome,), _ = run_extraction([other], backend, prompt, cache)
+        assert backend.requests == [] and outcome.cached
+        assert extraction_key(**BASE) == extraction_key(**dict(BASE))  # type: ignore[arg-type]
