@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.llama_server"]
+pytest_plugins = ["tests.llama_server", "tests.fake_openai_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 

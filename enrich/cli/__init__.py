@@ -86,8 +86,9 @@ def _root(
 
 
 def _register() -> None:
-    from enrich.cli import cache, papers
+    from enrich.cli import cache, papers, run
 
+    app.command(name="run")(translate_errors(run.run))
     app.command(name="papers")(translate_errors(papers.papers))
     cache.cache_app.command(name="stats")(translate_errors(cache.stats))
     cache.cache_app.command(name="clear")(translate_errors(cache.clear))

@@ -1,0 +1,67 @@
+"""A rich progress bar for extraction: done/total, cache hits, tokens, cost, ETA."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from enrich.backends.base import ExtractResult, Usage
+from enrich.pricing import cost_usd
+
+
+class RichProgress:
+    """Implements the pipeline's `Progress` protocol on stderr."""
+
+    def __init__(self, console: Console, *, endpoint: str, model: str) -> None:
+        self.endpoint, self.model = endpoint, model
+        self.usage = Usage()
+        self.cached = 0
+        self._bar = Progress(
+            TextColumn("extracting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task: TaskID | None = None
+
+    def _detail(self) -> str:
+        tokens = self.usage.prompt_tokens + self.usage.completion_tokens
+        text = f"cache hits {self.cached} · tokens {tokens:,}"
+        cost = cost_usd(
+            self.endpoint, self.model, self.usage.prompt_tokens, self.usage.completion_tokens
+        )
+        return text if cost is None else f"{text} · ${cost:.4f}"
+
+    def start(self, total: int, cached: int) -> None:
+        self.cached = cached
+        self._task = self._bar.add_task("extract", total=total, completed=cached, detail="")
+        self._bar.update(self._task, detail=self._detail())
+
+    def advance(self, result: ExtractResult) -> None:
+        self.usage.add(result.usage)
+        if self._task is not None:
+            self._bar.update(self._task, advance=1, detail=self._detail())
+
+    def __enter__(self) -> RichProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._bar.stop()

@@ -1,0 +1,147 @@
+"""`enrich run` (also plain `enrich CORPUS`): ingest, extract, write papers.jsonl and run.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from enrich.backends.factory import make_backend
+from enrich.cache import ResultCache
+from enrich.cli.options import CacheDirOpt, CorpusArg, FieldOpt, QuietOpt
+from enrich.cli.papers import parse_field_map, report
+from enrich.cli.progress import RichProgress
+from enrich.config import BACKENDS, resolve_settings
+from enrich.core.schema import schema_hash
+from enrich.errors import UsageError
+from enrich.ingest import read_corpus
+from enrich.outputs import run_summary, write_outputs
+from enrich.pipeline import Progress, run_extraction
+from enrich.pricing import OPENAI_ENDPOINT
+from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
+from enrich.readers.base import ReadOptions
+
+
+def run(
+    corpus: CorpusArg,
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")] = Path(
+        "enriched"
+    ),
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="Extraction backend: " + ", ".join(BACKENDS) + ". auto uses the "
+            "OpenAI-compatible backend when an API key or base URL is configured.",
+        ),
+    ] = "auto",
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Model name. Default: $ENRICH_MODEL, else gpt-4o-mini.", show_default=False
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. "
+            "Default: $OPENAI_BASE_URL, else OpenAI's API (needs $OPENAI_API_KEY).",
+            show_default=False,
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=256, help="Requests in flight at once.")
+    ] = 8,
+    timeout: Annotated[
+        float, typer.Option(min=1.0, help="Seconds before one request times out (it is retried).")
+    ] = 60.0,
+    max_tokens: Annotated[
+        int, typer.Option(min=16, help="Most tokens one answer may take (part of the cache key).")
+    ] = 2048,
+    cache_dir: CacheDirOpt = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the cache.")
+    ] = False,
+    prompts: Annotated[
+        Path,
+        typer.Option(
+            metavar="DIR", help="Prompt folder (system.md, instructions.md, examples.jsonl)."
+        ),
+    ] = DEFAULT_PROMPTS_DIR / "extract",
+    field: FieldOpt = None,
+    quiet: QuietOpt = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Extract methods, tasks, datasets, metrics and claimed gains from every abstract in CORPUS.
+
+    Writes OUT/papers.jsonl (each paper with its grounded extraction, status, backend, model,
+    prompt hash and cached flag) and OUT/run.json (counts, cache hits, requests, retries,
+    failures, tokens, cost when the model's price is known, wall time). Results are cached, so
+    an unchanged rerun sends no requests and an interrupted run resumes where it stopped.
+    """
+    settings = resolve_settings(
+        backend=backend, model=model, base_url=base_url, cache_dir=cache_dir
+    )
+    prompt = load_prompt_set(prompts)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a folder", "pass --out DIR")
+    err = Console(stderr=True, soft_wrap=True)
+    corpus_result = read_corpus(corpus, ReadOptions(field_map=parse_field_map(field or [])))
+    if not quiet:
+        report(corpus_result, err)
+    engine = make_backend(
+        settings, prompt, concurrency=concurrency, timeout=timeout, max_tokens=max_tokens
+    )
+    endpoint = settings.base_url or OPENAI_ENDPOINT
+    provenance = {
+        "backend": engine.name,
+        "model": engine.model,
+        "endpoint": endpoint,
+        "prompt_hash": prompt.hash,
+        "schema_hash": schema_hash(),
+    }
+    if not quiet:
+        err.print(
+            f"backend: {engine.name} · model {engine.model} · endpoint {endpoint}",
+            markup=False, highlight=False,
+        )  # fmt: skip
+    cache = None if no_cache else ResultCache(settings.cache_dir)
+    try:
+        progress: RichProgress | None = None
+        if not quiet and not as_json:
+            progress = RichProgress(err, endpoint=endpoint, model=engine.model)
+        sink: Progress | None = progress
+        try:
+            if progress is not None:
+                with progress:
+                    outcomes, stats = run_extraction(
+                        corpus_result.papers, engine, prompt, cache, sink
+                    )
+            else:
+                outcomes, stats = run_extraction(corpus_result.papers, engine, prompt, cache, None)
+        except KeyboardInterrupt:
+            err.print("interrupted: finished extractions are cached; rerun to continue")
+            raise typer.Exit(130) from None
+    finally:
+        if cache is not None:
+            cache.close()
+    summary = run_summary(stats, provenance, endpoint=endpoint, model=engine.model)
+    write_outputs(out, outcomes, provenance, summary)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+    if not quiet:
+        cost = summary["cost_usd"]
+        err.print(
+            f"{stats.extracted} extracted ({stats.cache_hits} from cache), {stats.failures} "
+            f"failed, {stats.skipped} without abstract; {stats.requests} requests, "
+            f"{stats.usage.prompt_tokens:,} prompt + {stats.usage.completion_tokens:,} "
+            f"completion tokens" + ("" if cost is None else f", ${cost:.4f}")
+            + f"; {stats.ungrounded} ungrounded items; wrote {out / 'papers.jsonl'}",
+            markup=False, highlight=False,
+        )  # fmt: skip
+    if stats.failures:
+        raise typer.Exit(1)

@@ -1,0 +1,119 @@
+"""An in-test OpenAI-compatible HTTP server on 127.0.0.1 that plays scripted replies.
+
+Each POST /v1/chat/completions takes the next reply from `script` (or asks `responder`),
+and every request body is recorded, so tests can assert exactly what was sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+EMPTY = {
+    "summary": "A paper.",
+    "methods": [],
+    "tasks": [],
+    "datasets": [],
+    "metrics": [],
+    "gains": [],
+}
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None  # dict -> JSON; str -> raw text
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+def completion(
+    content: str | dict[str, Any] = EMPTY,
+    *,
+    finish_reason: str = "stop",
+    refusal: str | None = None,
+    usage: tuple[int, int] = (100, 20),
+) -> Reply:
+    text = content if isinstance(content, str) else json.dumps(content)
+    message: dict[str, Any] = {"role": "assistant", "content": None if refusal else text}
+    if refusal:
+        message["refusal"] = refusal
+    return Reply(body={
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "fake",
+        "choices": [{"index": 0, "finish_reason": finish_reason, "message": message}],
+        "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1],
+                  "total_tokens": sum(usage)},
+    })  # fmt: skip
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, {"error": {"message": message, "type": "error"}}, headers or {})
+
+
+class FakeOpenAIServer:
+    def __init__(self) -> None:
+        self.script: list[Reply] = []
+        self.responder: Callable[[dict[str, Any]], Reply] | None = None
+        self.bodies: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+                with server._lock:
+                    server.bodies.append(body)
+                    if server.responder is not None:
+                        reply = server.responder(body)
+                    elif server.script:
+                        reply = server.script.pop(0)
+                    else:
+                        reply = completion()
+                time.sleep(reply.delay)
+                raw = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
+                data = raw.encode()
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for key, value in reply.headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client timed out and left
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    @property
+    def count(self) -> int:
+        return len(self.bodies)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAIServer]:
+    server = FakeOpenAIServer()
+    yield server
+    server.close()

@@ -1,0 +1,58 @@
+"""`enrich` against a server we did not write: llama-cpp-python with a 270M model.
+
+The model extracts poorly; this proves the protocol: the json_schema rejection is detected,
+JSON mode with a grammar-enforced schema gives schema-valid records with token usage, and the
+rerun is served from the cache.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from enrich.cli import app
+from tests.llama_server import LlamaServer
+
+pytestmark = pytest.mark.llama
+
+ABSTRACTS = [
+    ("Paper A", "We propose MemFT, a threshold-guided fine-tuning method for LLMs."),
+    ("Paper B", "We introduce SteerEval, a benchmark for LLM controllability."),
+    ("Paper C", "SimplePoster reaches 98.7% subject preservation on product posters."),
+]
+
+
+def test_enrich_runs_against_llama_cpp_server(llama_server: LlamaServer, tmp_path: Path) -> None:
+    listing = tmp_path / "papers.jsonl"
+    listing.write_text(
+        "".join(json.dumps({"title": t, "abstract": a}) + "\n" for t, a in ABSTRACTS),
+        encoding="utf-8",
+    )
+    argv = [
+        str(listing),
+        *("--base-url", llama_server.base_url, "--model", llama_server.model),
+        *("--max-tokens", "512", "--concurrency", "1", "--timeout", "300"),
+        *("--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out"), "--json"),
+    ]
+    runner = CliRunner()
+    first = runner.invoke(app, argv, env={"OPENAI_API_KEY": ""})
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    records = [
+        json.loads(line) for line in (tmp_path / "out" / "papers.jsonl").read_text().splitlines()
+    ]
+    assert len(records) == 3
+    assert [r["status"] for r in records] == ["ok"] * 3, [r["error"] for r in records]
+    assert first.exit_code == 0
+    for record in records:
+        assert set(record["extraction"]) >= {"summary", "methods", "tasks", "gains", "ungrounded"}
+        assert record["backend"] == "openai" and record["model"] == llama_server.model
+    assert run["prompt_tokens"] > 0 and run["completion_tokens"] > 0
+    assert run["requests"] >= 4  # one json_schema probe rejected, then one per abstract
+
+    again = runner.invoke(app, argv, env={"OPENAI_API_KEY": ""})
+    assert again.exit_code == 0
+    summary = json.loads(again.stdout)
+    assert (summary["cache_hits"], summary["requests"]) == (3, 0)
