@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -103,8 +104,9 @@ class Extraction(_Strict):
     ungrounded: list[Ungrounded] = Field(default_factory=list)
 
 
-def output_schema() -> dict[str, object]:
-    """The JSON schema of `ModelExtraction` sent to the model."""
+@cache
+def output_schema() -> dict[str, Any]:
+    """The JSON schema of `ModelExtraction` sent to the model (built once; do not mutate)."""
     return ModelExtraction.model_json_schema()
 
 
