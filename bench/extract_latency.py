@@ -33,13 +33,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    parser.add_argument("extra", nargs="*", help="more enrich options, after --")
     args = parser.parse_args()
     runner = CliRunner()
     with tempfile.TemporaryDirectory() as tmp, StubServer(args.latency) as server:
         argv = [
             str(args.corpus), "--base-url", server.base_url, "--model", "stub",
             "--concurrency", str(args.concurrency), "--cache-dir", f"{tmp}/cache",
-            "--out", f"{tmp}/out", "--quiet",
+            "--out", f"{tmp}/out", "--quiet", *args.extra,
         ]  # fmt: skip
         started = time.perf_counter()
         first = runner.invoke(app, argv, env={"OPENAI_API_KEY": ""})

@@ -25,6 +25,7 @@ EMPTY = {
 def _serve(latency: float, port: Synchronized[int], requests: Synchronized[int]) -> None:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes
 
         def log_message(self, format: str, *args: object) -> None:
             return
@@ -46,6 +47,7 @@ def _serve(latency: float, port: Synchronized[int], requests: Synchronized[int])
             self.end_headers()
             self.wfile.write(body)
 
+    ThreadingHTTPServer.request_queue_size = 128  # the default backlog of 5 stalls bursts
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     port.value = server.server_address[1]
