@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from enrich.cli import app
@@ -86,3 +87,20 @@ def test_cache_stats_and_clear(
     assert json.loads(stats.stdout)["entries"] == 11
     cleared = runner.invoke(app, ["cache", "clear", "--cache-dir", str(tmp_path / "cache")])
     assert "removed 11 entries" in cleared.stdout
+
+
+def test_ctrl_c_says_the_work_is_kept(
+    sample_corpus: Path,
+    fake_openai: FakeOpenAIServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("enrich.cli.run.run_extraction", interrupted)
+    corpus = sample_corpus / "004_816b7048286ea66e.txt"
+    result = runner.invoke(app, _argv(corpus, fake_openai, tmp_path))
+    assert result.exit_code == 130
+    assert "interrupted: finished extractions are cached; rerun to continue" in result.stderr
+    assert not (tmp_path / "out" / "papers.jsonl").exists()

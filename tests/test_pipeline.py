@@ -133,3 +133,29 @@ def test_cache_key_ignores_everything_else(prompt: PromptSet, tmp_path: Path) ->
         (outcome,), _ = run_extraction([other], backend, prompt, cache)
         assert backend.requests == [] and outcome.cached
         assert extraction_key(**BASE) == extraction_key(**dict(BASE))  # type: ignore[arg-type]
+
+
+class _InterruptedBackend(FakeBackend):
+    """Delivers `after` results, then the user presses Ctrl-C."""
+
+    def __init__(self, prompt: PromptSet, after: int) -> None:
+        super().__init__(prompt, [_response("MemFT")] * 10)
+        self.after = after
+
+    def extract(self, batch, on_result=None):  # type: ignore[no-untyped-def]
+        done = super().extract(batch[: self.after], on_result)
+        if len(batch) > self.after:
+            raise KeyboardInterrupt
+        return done
+
+
+def test_interrupted_run_resumes_from_the_cache(prompt: PromptSet, tmp_path: Path) -> None:
+    papers = [_paper("p1"), _paper("p2"), _paper("p3")]
+    with ResultCache(tmp_path / "cache") as cache:
+        with pytest.raises(KeyboardInterrupt):
+            run_extraction(papers, _InterruptedBackend(prompt, after=2), prompt, cache)
+        resumed = FakeBackend(prompt, [_response("graph transformers")])
+        outcomes, stats = run_extraction(papers, resumed, prompt, cache)
+    assert [r.abstract for r in resumed.requests] == [ABSTRACTS["p3"]]
+    assert (stats.cache_hits, stats.requests, stats.extracted) == (2, 1, 3)
+    assert [o.cached for o in outcomes] == [True, True, False]
