@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from enrich.core.diagnostics import Diagnostic
+from enrich.core.fields import find_urls
 from enrich.core.identity import normalize_arxiv_id, normalize_doi, paper_id
 from enrich.core.models import Paper, Profile, Source
 
@@ -68,7 +69,10 @@ def make_paper(
     arxiv_id: str | None = None,
     url: str | None = None,
 ) -> Paper:
-    """Build a single-source Paper with normalized identifiers and its stable id."""
+    """Build a single-source Paper with normalized identifiers and its stable id.
+
+    `code_urls` lists links the listing states itself; URLs in the abstract are added after them.
+    """
     title = " ".join(title.split())
     abstract = abstract.strip()
     clean_doi = normalize_doi(doi)
@@ -85,7 +89,7 @@ def make_paper(
         category=category,
         score=score,
         has_code=has_code,
-        code_urls=code_urls or [],
+        code_urls=list(dict.fromkeys([*(code_urls or []), *find_urls(abstract)])),
         doi=clean_doi,
         arxiv_id=clean_arxiv,
         url=url or None,

@@ -26,7 +26,7 @@ from bibtexparser.model import (
     ParsingFailedBlock,
 )
 
-from enrich.core.fields import find_urls, iso_date, parse_year
+from enrich.core.fields import iso_date, parse_year
 from enrich.core.identity import normalize_arxiv_id
 from enrich.core.models import Source
 from enrich.readers.base import ReadOptions, ReadResult, make_paper
@@ -190,7 +190,6 @@ class BibtexReader:
                 doi=get("doi"),
                 arxiv_id=self._arxiv_id(get, url),
                 url=url,
-                code_urls=find_urls(abstract),
                 source=Source(path=path, line=line, format="bibtex"),
             )
         )

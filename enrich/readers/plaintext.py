@@ -270,7 +270,7 @@ class TextReader:
                 year=parse_year(first("year")) or parse_year(date),
                 date=date,
                 category=first("category") or None,
-                code_urls=list(dict.fromkeys(code + find_urls(abstract))),
+                code_urls=code,
                 doi=first("doi") or (linked if "doi.org/" in linked else None),
                 arxiv_id=first("arxiv") or (linked if "arxiv.org/" in linked else None),
                 url=url,

@@ -207,7 +207,6 @@ class ProfileReader:
                 category=entry.header["category"],
                 score=float(score) if score else None,
                 has_code=entry.header["code"] is not None,
-                code_urls=find_urls(abstract),
                 source=Source(path=path, line=entry.line, format=self.name, profile=profile.name),
             )
         )

@@ -107,7 +107,6 @@ def paper_from_record(
         else [a.strip() for a in _text(affiliations_raw).split(";") if a.strip()]
     )
     stated_code = find_urls(_text(get("code_url")))
-    code_urls = stated_code + [u for u in find_urls(abstract) if u not in stated_code]
     return make_paper(
         title=title,
         abstract=abstract,
@@ -118,7 +117,7 @@ def paper_from_record(
         date=date,
         category=_text(get("category")) or None,
         has_code=True if stated_code else None,
-        code_urls=code_urls,
+        code_urls=stated_code,
         doi=_text(get("doi")) or None,
         arxiv_id=_text(get("arxiv_id")) or None,
         url=_text(get("url")) or None,
