@@ -1,46 +1,76 @@
 """OpenAI-compatible chat completions with structured outputs.
 
-Each abstract is one request asking for a `json_schema` response format. A server that rejects
-that format (llama.cpp's server answers HTTP 500, others 400/422) is detected once per backend:
-the first request probes while the others wait, and from then on every request uses JSON mode
-with the schema in the prompt, validated by pydantic on our side. Transport retries (tenacity)
-are separate from validation re-asks, which feed the error back, bounded in count and tokens.
+Each abstract is one request asking for a strict `json_schema` response format. A server that
+rejects that format (llama.cpp's server answers HTTP 500, others 400/422) is detected once per
+backend: the first request probes while the others wait, and from then on every request uses
+JSON mode with the schema in the prompt (llama.cpp enforces it by grammar), validated by pydantic
+on our side. Transport retries (tenacity) are separate from validation re-asks, which feed the
+error back to the model, bounded in count and in tokens.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, cast
 
 import openai
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from enrich.backends.base import ExtractRequest, ExtractResult, ResultCallback, Usage
-from enrich.backends.retry import RetryWait, is_transient
+from enrich.backends.retry import (
+    RetryWait,
+    clip,
+    describe_status,
+    fatal_error,
+    is_transient,
+    rejects_json_schema,
+)
 from enrich.core.prompting import PromptSet, build_messages
 from enrich.core.schema import ModelExtraction, output_schema
-from enrich.errors import BackendError
+from enrich.errors import BackendError, ConfigError
 from enrich.pricing import OPENAI_ENDPOINT
 
-_LOCAL_KEY = "not-needed"  # local servers ignore the key, the SDK insists on one
 Mode = Literal["json_schema", "json_object"]
 
-
-def _rejects_json_schema(exc: openai.APIStatusError) -> bool:
-    text = f"{exc.message} {exc.body}".lower()
-    mentions = "response_format" in text or "json_schema" in text
-    return exc.status_code in (400, 422) or (exc.status_code >= 500 and mentions)
+_LOCAL_KEY = "not-needed"  # local servers ignore the key, the SDK insists on one
+_FEEDBACK_CHARS = 800  # validation errors shown to the model in a re-ask
+_TRUNCATED = "output truncated at max_tokens"
 
 
-def _short(err: ValidationError | ValueError) -> str:
-    if isinstance(err, ValidationError):
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "output"
-        more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
-        return f"{where}: {first['msg']}{more}"
-    return str(err)[:300]
+class _AbortedError(Exception):
+    """Another request of the batch failed fatally: send nothing more."""
+
+
+@dataclass
+class _Batch:
+    """What the concurrent requests of one `extract` call share."""
+
+    client: openai.AsyncOpenAI
+    probe: asyncio.Lock
+    aborted: bool = False
+
+
+def _problems(err: ValidationError) -> tuple[str, str]:
+    """(short error for the result, fuller list for the model)."""
+    lines = []
+    for item in err.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"]) or "output"
+        lines.append(f"{where}: {item['msg']}")
+    more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
+    return clip(lines[0] + more), clip("; ".join(lines), _FEEDBACK_CHARS)
+
+
+def _unfenced(content: str) -> str:
+    """The JSON inside a ```json fence, which some servers add even in JSON mode."""
+    text = content.strip()
+    if text.startswith("```") and text.endswith("```"):
+        text = text[3:-3]
+        text = text.removeprefix("json").removeprefix("JSON")
+    return text
 
 
 class OpenAIBackend:
@@ -64,22 +94,27 @@ class OpenAIBackend:
         max_tokens: int = 2048,
         retry_wait_max: float = 30.0,
     ) -> None:
+        if api_key is None and base_url is None:
+            raise ConfigError(
+                "no API key for api.openai.com",
+                "set OPENAI_API_KEY, or pass --base-url for a local server",
+            )
         self.prompt = prompt
         self.model = model
         self.endpoint = (base_url or OPENAI_ENDPOINT).rstrip("/")
         self._api_key = api_key or _LOCAL_KEY
-        self.concurrency = concurrency
+        self.concurrency = max(1, concurrency)
         self.timeout = timeout
-        self.max_retries = max_retries
-        self.max_reasks = max_reasks
+        self.max_retries = max(0, max_retries)
+        self.max_reasks = max(0, max_reasks)
         self.reask_token_cap = reask_token_cap
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.retry_wait_max = retry_wait_max
         self.mode: Mode = "json_schema"
-        self._schema_confirmed = False
+        self._schema_confirmed = False  # a json_schema request succeeded: no probing
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # the key stays out of logs and tracebacks
         return (
             f"OpenAIBackend(model={self.model!r}, endpoint={self.endpoint!r}, mode={self.mode!r})"
         )
@@ -93,81 +128,124 @@ class OpenAIBackend:
     def extract(
         self, batch: Sequence[ExtractRequest], on_result: ResultCallback | None = None
     ) -> list[ExtractResult]:
+        """Run the batch concurrently; raise `BackendError` only for what no retry can fix."""
+        if not batch:
+            return []
         return asyncio.run(self._extract_all(batch, on_result))
 
     async def _extract_all(
-        self, batch: Sequence[ExtractRequest], on_result: ResultCallback | None
+        self, requests: Sequence[ExtractRequest], on_result: ResultCallback | None
     ) -> list[ExtractResult]:
         client = openai.AsyncOpenAI(
             base_url=self.endpoint, api_key=self._api_key, timeout=self.timeout, max_retries=0
         )
+        batch = _Batch(client, asyncio.Lock())
         gate = asyncio.Semaphore(self.concurrency)
-        probe = asyncio.Lock()
 
         async def one(request: ExtractRequest) -> ExtractResult:
+            result = ExtractResult(request.key, None)
             async with gate:
-                result = await self._extract_one(client, probe, request)
+                try:
+                    await self._extract_one(batch, request, result)
+                except (BackendError, _AbortedError):
+                    batch.aborted = True
+                    raise
+                except Exception as exc:  # an odd response must not sink the whole batch
+                    result.extraction = None
+                    result.error = clip(f"unexpected {type(exc).__name__}: {exc}")
             if on_result is not None:
                 on_result(result)
             return result
 
         try:
-            return list(await asyncio.gather(*(one(r) for r in batch)))
+            # A TaskGroup cancels the other requests as soon as one fails fatally.
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(one(request)) for request in requests]
+        except BaseExceptionGroup as failure:
+            fatal = failure.subgroup(BackendError)
+            if fatal is not None:
+                raise fatal.exceptions[0] from None
+            raise
         finally:
             await client.close()
+        return [task.result() for task in tasks]
 
     async def _call(
-        self, client: openai.AsyncOpenAI, request: ExtractRequest, turns: list[dict[str, str]],
-        mode: Mode,
-    ) -> Any:  # fmt: skip
+        self, batch: _Batch, request: ExtractRequest, turns: list[dict[str, str]], mode: Mode
+    ) -> ChatCompletion:
+        if batch.aborted:
+            raise _AbortedError
         messages = build_messages(
-            self.prompt, title=request.title, abstract=request.abstract,
+            self.prompt,
+            title=request.title,
+            abstract=request.abstract,
             schema_in_prompt=mode == "json_object",
-        ) + turns  # fmt: skip
-        kwargs: dict[str, Any] = {
-            "model": self.model,
-            "messages": messages,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-        }
-        # The schema is passed as-is in the body: the SDK's typed transform of it costs
-        # milliseconds of CPU per request, which caps throughput at high concurrency.
+        )
         if mode == "json_schema":
             response_format: dict[str, Any] = {
                 "type": "json_schema",
                 "json_schema": {"name": "extraction", "strict": True, "schema": output_schema()},
             }
-        else:
+        else:  # llama.cpp grammar-enforces `schema`; other servers ignore the extra key
             response_format = {"type": "json_object", "schema": output_schema()}
-        kwargs["extra_body"] = {"response_format": response_format}
-        return await client.chat.completions.create(**kwargs)
+        # Sent untyped in the body: the SDK's typed transform would reject the extra `schema`
+        # key and walk the whole schema on every request.
+        return await batch.client.chat.completions.create(
+            model=self.model,
+            messages=cast("list[ChatCompletionMessageParam]", messages + turns),
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            extra_body={"response_format": response_format},
+        )
 
     async def _create(
-        self, client: openai.AsyncOpenAI, probe: asyncio.Lock, request: ExtractRequest,
-        turns: list[dict[str, str]], result: ExtractResult,
-    ) -> Any:  # fmt: skip
-        """One request; while json_schema support is unknown, one request at a time probes.
-        A rejected probe is followed at once by the JSON-mode request: two HTTP requests."""
+        self,
+        batch: _Batch,
+        request: ExtractRequest,
+        turns: list[dict[str, str]],
+        result: ExtractResult,
+    ) -> ChatCompletion:
+        """One attempt; while json_schema support is unknown, one request at a time probes."""
         if self.mode == "json_schema" and not self._schema_confirmed:
-            async with probe:
+            async with batch.probe:
                 if self.mode == "json_schema" and not self._schema_confirmed:
-                    try:
-                        response = await self._call(client, request, turns, "json_schema")
-                    except openai.APIStatusError as exc:
-                        if not _rejects_json_schema(exc):
-                            raise
-                        self.mode = "json_object"
-                        result.requests += 1
-                    else:
-                        self._schema_confirmed = True
-                        return response
-        return await self._call(client, request, turns, self.mode)
+                    return await self._probe(batch, request, turns, result)
+        return await self._call(batch, request, turns, self.mode)
+
+    async def _probe(
+        self,
+        batch: _Batch,
+        request: ExtractRequest,
+        turns: list[dict[str, str]],
+        result: ExtractResult,
+    ) -> ChatCompletion:
+        """Try json_schema; if rejected, JSON mode at once, kept unless it is rejected too."""
+        try:
+            response = await self._call(batch, request, turns, "json_schema")
+        except openai.APIStatusError as exc:
+            if not rejects_json_schema(exc):
+                raise
+        else:
+            self._schema_confirmed = True
+            return response
+        result.requests += 1
+        try:
+            response = await self._call(batch, request, turns, "json_object")
+        except openai.APIStatusError as exc:
+            if exc.status_code not in (400, 422):  # the format was accepted, the call failed
+                self.mode = "json_object"
+            raise
+        self.mode = "json_object"
+        return response
 
     async def _send(
-        self, client: openai.AsyncOpenAI, probe: asyncio.Lock, request: ExtractRequest,
-        turns: list[dict[str, str]], result: ExtractResult,
-    ) -> Any:  # fmt: skip
-        """`_create` with transport retries; an error string when retries are exhausted."""
+        self,
+        batch: _Batch,
+        request: ExtractRequest,
+        turns: list[dict[str, str]],
+        result: ExtractResult,
+    ) -> ChatCompletion | str:
+        """`_create` with transport retries; an error string when they do not help."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_retries + 1),
             wait=RetryWait(self.retry_wait_max),
@@ -178,72 +256,72 @@ class OpenAIBackend:
         try:
             async for attempt in retrying:
                 with attempt:
+                    if attempts:
+                        result.retries += 1
                     attempts += 1
                     result.requests += 1
-                    result.retries += attempts > 1
-                    return await self._create(client, probe, request, turns, result)
-        except openai.AuthenticationError:
-            raise BackendError(
-                f"the API key was rejected by {self.endpoint} (401)",
-                "check OPENAI_API_KEY, or pass --base-url for a server that needs none",
-            ) from None
-        except openai.PermissionDeniedError:
-            raise BackendError(
-                f"access denied by {self.endpoint} (403)", "check the key's permissions"
-            ) from None
-        except openai.NotFoundError:
-            raise BackendError(
-                f"model {self.model!r} or the chat endpoint was not found at {self.endpoint} (404)",
-                "pass --model with a model the server serves, and a --base-url ending in /v1",
-            ) from None
+                    return await self._create(batch, request, turns, result)
         except openai.APIStatusError as exc:
-            return f"gave up after {attempts} attempts: HTTP {exc.status_code} {exc.message}"[:300]
+            fatal = fatal_error(exc, endpoint=self.endpoint, model=self.model)
+            if fatal is not None:
+                raise fatal from None
+            if not is_transient(exc):
+                return describe_status(exc)
+            return f"gave up after {attempts} attempts: {describe_status(exc)}"
         except openai.APIConnectionError as exc:
-            return f"gave up after {attempts} attempts: {type(exc).__name__}: {exc}"[:300]
-        return "no attempt was made"  # pragma: no cover - tenacity always attempts once
+            return clip(f"gave up after {attempts} attempts: {type(exc).__name__}: {exc}")
+        raise AssertionError("tenacity made no attempt")  # pragma: no cover
 
     async def _extract_one(
-        self, client: openai.AsyncOpenAI, probe: asyncio.Lock, request: ExtractRequest
-    ) -> ExtractResult:
-        result = ExtractResult(request.key, None)
+        self, batch: _Batch, request: ExtractRequest, result: ExtractResult
+    ) -> None:
+        """Ask, validate, and re-ask with the errors while the bounds allow; fill `result`."""
         turns: list[dict[str, str]] = []
         reask_tokens = 0
+        truncated_before = False
         while True:
-            response = await self._send(client, probe, request, turns, result)
+            response = await self._send(batch, request, turns, result)
             if isinstance(response, str):
                 result.error = response
-                return result
-            usage = Usage(
-                getattr(response.usage, "prompt_tokens", 0) or 0,
-                getattr(response.usage, "completion_tokens", 0) or 0,
+                return
+            usage = response.usage
+            spent = Usage(
+                (usage.prompt_tokens or 0) if usage else 0,
+                (usage.completion_tokens or 0) if usage else 0,
             )
-            result.usage.add(usage)
+            result.usage.add(spent)
             if result.reasks:
-                reask_tokens += usage.prompt_tokens + usage.completion_tokens
+                reask_tokens += spent.prompt_tokens + spent.completion_tokens
+            if not response.choices:
+                result.error = "the server returned no choices"
+                return
             choice = response.choices[0]
-            message = choice.message
-            if getattr(message, "refusal", None) or choice.finish_reason == "content_filter":
-                result.error = f"refused: {getattr(message, 'refusal', None) or 'content filter'}"
-                return result
-            content = message.content or ""
+            refusal = choice.message.refusal
+            if refusal or choice.finish_reason == "content_filter":
+                result.error = clip(f"refused: {refusal or 'content filter'}")
+                return
+            content = choice.message.content or ""
+            try:
+                result.extraction = ModelExtraction.model_validate_json(_unfenced(content))
+                return
+            except ValidationError as err:
+                problem, feedback = _problems(err)
+            last_try = False
             if choice.finish_reason == "length":
-                problem = "output truncated at max_tokens; answer more concisely"
-            else:
-                try:
-                    result.extraction = ModelExtraction.model_validate_json(content)
-                    return result
-                except ValidationError as err:
-                    problem = _short(err)
-            if result.reasks >= self.max_reasks or reask_tokens >= self.reask_token_cap:
+                problem = _TRUNCATED
+                feedback = "your output was cut off at the token limit; answer more concisely"
+                last_try = truncated_before  # a second cut-off would waste max_tokens again
+                truncated_before = True
+            if last_try or result.reasks >= self.max_reasks or reask_tokens >= self.reask_token_cap:
                 result.error = f"invalid output after {result.reasks} re-asks: {problem}"
-                return result
+                return
             result.reasks += 1
             turns = [
                 *turns,
                 {"role": "assistant", "content": content},
                 {
                     "role": "user",
-                    "content": f"Your answer failed validation: {problem}. "
+                    "content": f"Your answer failed validation: {feedback}. "
                     "Return the corrected JSON object only.",
                 },
             ]

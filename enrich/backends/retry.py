@@ -1,29 +1,85 @@
-"""Transport retry policy: which failures are worth another attempt, and how long to wait.
+"""How the openai backend treats a failed HTTP request: retry, fall back, abort or report.
 
-Retried: 429, 5xx, timeouts and connection errors. A `Retry-After` (seconds or HTTP date) or
-`retry-after-ms` header is honoured, capped; otherwise exponential backoff with jitter.
+Retried: 429, 408/409 (as the openai SDK does), 5xx, timeouts and connection errors. A
+`retry-after-ms` or `Retry-After` header (seconds or HTTP date) is honoured, capped, because the
+server knows better than our backoff when it will have room; otherwise exponential backoff with
+jitter, so concurrent requests that failed together do not come back together.
+Aborted: 401, 403 and 404, which no retry and no other abstract can get past.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import openai
 from tenacity import RetryCallState, wait_random_exponential
 
+from enrich.errors import BackendError
+
+RETRIED_STATUS = frozenset({408, 409, 429})
+_REJECTION_WORDS = ("response_format", "schema")
+
+
+def clip(text: str, limit: int = 300) -> str:
+    """`text` on one line, at most `limit` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, openai.RateLimitError | openai.APIConnectionError):
+    """Whether another attempt of the same request may succeed."""
+    if isinstance(exc, openai.APIConnectionError):
         return True  # APITimeoutError is an APIConnectionError
-    return isinstance(exc, openai.APIStatusError) and exc.status_code >= 500
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in RETRIED_STATUS or exc.status_code >= 500
+    return False
 
 
-def retry_after_seconds(exc: BaseException | None) -> float | None:
-    """The server's requested wait, from `retry-after-ms` or `Retry-After`, if any."""
-    if not isinstance(exc, openai.APIStatusError):
-        return None
-    headers = exc.response.headers
+def rejects_json_schema(exc: openai.APIStatusError) -> bool:
+    """Whether a failed `json_schema` request may mean the server does not take that format.
+
+    Any 400/422 counts (the JSON-mode request that follows tells a bad format from a bad
+    request); a 5xx counts only if its body names the response format or a schema, as
+    llama-cpp-python's validation error does.
+    """
+    if exc.status_code in (400, 422):
+        return True
+    text = f"{exc.message} {exc.body}".lower()
+    return exc.status_code >= 500 and any(word in text for word in _REJECTION_WORDS)
+
+
+def fatal_error(exc: openai.APIStatusError, *, endpoint: str, model: str) -> BackendError | None:
+    """The abort for a failure that stops the whole batch, naming the fix (never the key)."""
+    if isinstance(exc, openai.AuthenticationError):
+        return BackendError(
+            f"the API key was rejected by {endpoint} (401)",
+            "check OPENAI_API_KEY, or pass --base-url for a server that needs none",
+        )
+    if isinstance(exc, openai.PermissionDeniedError):
+        return BackendError(
+            f"{endpoint} denied access to model {model!r} (403)",
+            "check that OPENAI_API_KEY may use this model, or pass another --model",
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return BackendError(
+            f"model {model!r} or the chat endpoint was not found at {endpoint} (404)",
+            "pass --model with a model the server serves, and a --base-url ending in /v1",
+        )
+    return None
+
+
+def describe_status(exc: openai.APIStatusError) -> str:
+    """'503 Service Unavailable: <the server's message>', for a result's error."""
+    body = exc.body
+    detail = body.get("message") if isinstance(body, dict) else body
+    text = f"{exc.status_code} {exc.response.reason_phrase}".strip()
+    return clip(f"{text}: {detail}" if detail else text)
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """The wait the server asked for in `headers` (lower-case names), if any and readable."""
     if (ms := headers.get("retry-after-ms")) is not None:
         try:
             return max(0.0, float(ms) / 1000)
@@ -40,7 +96,9 @@ def retry_after_seconds(exc: BaseException | None) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class RetryWait:
@@ -52,7 +110,8 @@ class RetryWait:
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None
-        asked = retry_after_seconds(exc)
-        if asked is not None:
-            return min(asked, self.maximum)
+        if isinstance(exc, openai.APIStatusError):
+            asked = retry_after_seconds(exc.response.headers)
+            if asked is not None:
+                return min(asked, self.maximum)
         return float(self._backoff(state))
