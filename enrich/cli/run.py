@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -19,8 +20,7 @@ from enrich.core.schema import schema_hash
 from enrich.errors import UsageError
 from enrich.ingest import read_corpus
 from enrich.outputs import run_summary, write_outputs
-from enrich.pipeline import Progress, run_extraction
-from enrich.pricing import OPENAI_ENDPOINT
+from enrich.pipeline import run_extraction
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
 from enrich.readers.base import ReadOptions
 
@@ -96,7 +96,7 @@ def run(
     engine = make_backend(
         settings, prompt, concurrency=concurrency, timeout=timeout, max_tokens=max_tokens
     )
-    endpoint = settings.base_url or OPENAI_ENDPOINT
+    endpoint = engine.identity().get("endpoint", "")
     provenance = {
         "backend": engine.name,
         "model": engine.model,
@@ -114,15 +114,11 @@ def run(
         progress: RichProgress | None = None
         if not quiet and not as_json:
             progress = RichProgress(err, endpoint=endpoint, model=engine.model)
-        sink: Progress | None = progress
         try:
-            if progress is not None:
-                with progress:
-                    outcomes, stats = run_extraction(
-                        corpus_result.papers, engine, prompt, cache, sink
-                    )
-            else:
-                outcomes, stats = run_extraction(corpus_result.papers, engine, prompt, cache, None)
+            with progress if progress is not None else nullcontext():
+                outcomes, stats = run_extraction(
+                    corpus_result.papers, engine, prompt, cache, progress
+                )
         except KeyboardInterrupt:
             err.print("interrupted: finished extractions are cached; rerun to continue")
             raise typer.Exit(130) from None
