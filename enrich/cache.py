@@ -16,11 +16,17 @@ import diskcache
 from enrich.backends.base import Usage
 from enrich.core.schema import ModelExtraction
 
+_FORMAT_PREFIX = "response-format:"
+
+
+def _format_key(endpoint: str, model: str) -> str:
+    return f"{_FORMAT_PREFIX}{endpoint}|{model}"
+
 
 @dataclass(frozen=True)
 class CacheStats:
     directory: str
-    entries: int
+    entries: int  # cached extractions (the remembered response formats are not counted)
     bytes: int
 
 
@@ -53,11 +59,23 @@ class ResultCache:
             },
         )
 
+    def get_format(self, endpoint: str, model: str) -> str | None:
+        """The response format `endpoint` took for `model` in an earlier run, if known."""
+        value: Any = self._cache.get(_format_key(endpoint, model))
+        return value if isinstance(value, str) else None
+
+    def set_format(self, endpoint: str, model: str, value: str) -> None:
+        self._cache.set(_format_key(endpoint, model), value)
+
     def stats(self) -> CacheStats:
-        return CacheStats(str(self.directory), len(self._cache), int(self._cache.volume()))
+        notes = sum(1 for key in self._cache.iterkeys() if str(key).startswith(_FORMAT_PREFIX))
+        return CacheStats(str(self.directory), len(self._cache) - notes, int(self._cache.volume()))
 
     def clear(self) -> int:
-        return int(self._cache.clear())
+        """Remove everything; returns the number of extractions removed."""
+        removed = self.stats().entries
+        self._cache.clear()
+        return removed
 
     def close(self) -> None:
         self._cache.close()

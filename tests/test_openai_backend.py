@@ -35,6 +35,19 @@ def _backend(prompt: PromptSet, server: FakeOpenAIServer, **options: Any) -> Ope
     return OpenAIBackend(prompt, model="m", base_url=server.base_url, api_key=KEY, **settings)
 
 
+class DictMemory:
+    """An in-memory `FormatMemory`."""
+
+    def __init__(self) -> None:
+        self.formats: dict[tuple[str, str], str] = {}
+
+    def get_format(self, endpoint: str, model: str) -> str | None:
+        return self.formats.get((endpoint, model))
+
+    def set_format(self, endpoint: str, model: str, value: str) -> None:
+        self.formats[(endpoint, model)] = value
+
+
 def _requests(n: int) -> list[ExtractRequest]:
     return [ExtractRequest(key=f"k{i}", title=f"T{i}", abstract=f"Abstract {i}.") for i in range(n)]
 
@@ -92,27 +105,51 @@ def test_local_server_needs_no_key_and_usage_may_be_missing(
     [error(500, LLAMA_500), error(400, "Invalid parameter: response_format"), error(422, "no")],
     ids=["llama-500", "400", "422"],
 )
-def test_fallback_to_json_mode_is_probed_once(
+def test_fallback_to_json_mode_switches_once(
     prompt: PromptSet, fake_openai: FakeOpenAIServer, rejection: Reply
 ) -> None:
     fake_openai.responder = lambda body: (
         rejection if _format(body) == "json_schema" else completion()
     )
-    backend = _backend(prompt, fake_openai, concurrency=3)
-    results = backend.extract(_requests(3))
+    memory = DictMemory()
+    backend = _backend(prompt, fake_openai, concurrency=2, memory=memory)
+    results = backend.extract(_requests(5))
     assert all(r.extraction is not None and r.error is None for r in results)
-    assert fake_openai.count == 4 and [r.requests for r in results] == [2, 1, 1]
-    assert [_format(b) for b in fake_openai.bodies] == ["json_schema"] + ["json_object"] * 3
+    formats = [_format(b) for b in fake_openai.bodies]
+    # Only the first wave (two in flight) tries json_schema; everything after is JSON mode.
+    assert formats.count("json_schema") == 2 and formats.count("json_object") == 5
+    assert sorted(r.requests for r in results) == [1, 1, 1, 2, 2]
     assert backend.mode == "json_object"
+    assert memory.formats == {(fake_openai.base_url, "m"): "json_object"}
     fallback = fake_openai.bodies[-1]
     assert fallback["response_format"]["schema"]["required"]
     assert '"gains"' in fallback["messages"][0]["content"]
     assert "JSON schema" in fallback["messages"][0]["content"]
     assert '"gains"' not in fake_openai.bodies[0]["messages"][0]["content"]
 
-    backend.extract(_requests(2))  # the endpoint is known now: no probe
-    assert fake_openai.count == 6
-    assert [_format(b) for b in fake_openai.bodies[4:]] == ["json_object"] * 2
+    backend.extract(_requests(2))  # the endpoint is known now: no json_schema at all
+    assert fake_openai.count == 9
+    assert [_format(b) for b in fake_openai.bodies[7:]] == ["json_object"] * 2
+
+    # A new run against the same endpoint starts in JSON mode, from the memory.
+    later = _backend(prompt, fake_openai, concurrency=2, memory=memory)
+    later.extract(_requests(2))
+    assert [_format(b) for b in fake_openai.bodies[9:]] == ["json_object"] * 2
+
+
+def test_json_schema_success_is_remembered(
+    prompt: PromptSet, fake_openai: FakeOpenAIServer
+) -> None:
+    memory = DictMemory()
+    backend = _backend(prompt, fake_openai, memory=memory)
+    backend.extract(_requests(3))
+    assert memory.formats == {(fake_openai.base_url, "m"): "json_schema"}
+    # Known to take json_schema: a later 400 is about the request, sent once, not re-tried.
+    fake_openai.responder = lambda body: error(400, "maximum context length exceeded")
+    later = _backend(prompt, fake_openai, memory=memory)
+    (result,) = later.extract(_requests(1))
+    assert result.requests == 1 and result.error is not None
+    assert result.error.startswith("400")
 
 
 def test_a_bad_request_is_not_taken_for_a_format_rejection(
@@ -259,10 +296,10 @@ def test_rejected_key_aborts_without_leaking_it(
     prompt: PromptSet, fake_openai: FakeOpenAIServer
 ) -> None:
     fake_openai.responder = lambda body: error(401, f"Incorrect API key provided: {KEY}")
-    backend = _backend(prompt, fake_openai)
+    backend = _backend(prompt, fake_openai, concurrency=3)
     with pytest.raises(BackendError) as caught:
-        backend.extract(_requests(3))
-    assert fake_openai.count == 1  # the others never go out
+        backend.extract(_requests(30))
+    assert fake_openai.count <= 3  # only the first wave went out; the rest never do
     assert "OPENAI_API_KEY" in str(caught.value) and "(401)" in str(caught.value)
     assert "SECRET123" not in str(caught.value) and "SECRET123" not in repr(backend)
 
@@ -270,8 +307,8 @@ def test_rejected_key_aborts_without_leaking_it(
 def test_unknown_model_aborts(prompt: PromptSet, fake_openai: FakeOpenAIServer) -> None:
     fake_openai.responder = lambda body: error(404, "The model `m` does not exist")
     with pytest.raises(BackendError, match=r"model 'm' .*not found.*--model"):
-        _backend(prompt, fake_openai).extract(_requests(2))
-    assert fake_openai.count == 1
+        _backend(prompt, fake_openai, concurrency=2).extract(_requests(20))
+    assert fake_openai.count <= 2
 
 
 def test_results_in_request_order_callbacks_as_they_finish(

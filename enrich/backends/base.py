@@ -68,3 +68,11 @@ class Backend(Protocol):
     ) -> list[ExtractResult]:
         """One result per request, in request order."""
         ...
+
+
+class FormatMemory(Protocol):
+    """Remembers across runs which response format an endpoint's model accepts."""
+
+    def get_format(self, endpoint: str, model: str) -> str | None: ...
+
+    def set_format(self, endpoint: str, model: str, value: str) -> None: ...

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from enrich.backends.base import Backend
+from enrich.backends.base import Backend, FormatMemory
 from enrich.config import Settings
 from enrich.core.prompting import PromptSet
 from enrich.errors import ConfigError
 
 
 def make_backend(
-    settings: Settings, prompt: PromptSet, *, concurrency: int, timeout: float, max_tokens: int
+    settings: Settings,
+    prompt: PromptSet,
+    *,
+    concurrency: int,
+    timeout: float,
+    max_tokens: int,
+    memory: FormatMemory | None = None,
 ) -> Backend:
     """The backend for `settings.backend` (imports its client library only when chosen)."""
     if settings.backend == "openai":
@@ -23,5 +29,6 @@ def make_backend(
             concurrency=concurrency,
             timeout=timeout,
             max_tokens=max_tokens,
+            memory=memory,
         )
     raise ConfigError(f"unknown backend {settings.backend!r}", "use --backend openai")

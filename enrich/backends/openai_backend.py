@@ -1,10 +1,11 @@
 """OpenAI-compatible chat completions with structured outputs.
 
 Each abstract is one request asking for a strict `json_schema` response format. A server that
-rejects that format (llama.cpp's server answers HTTP 500, others 400/422) is detected once per
-backend: the first request probes while the others wait, and from then on every request uses
+rejects that format (llama.cpp's server answers HTTP 500, others 400/422) gets the same request in
 JSON mode with the schema in the prompt (llama.cpp enforces it by grammar), validated by pydantic
-on our side. Transport retries (tenacity) are separate from validation re-asks, which feed the
+on our side; once that works the backend switches for good, and the optional `FormatMemory`
+keeps the answer per endpoint and model so later runs start in the right format.
+Transport retries (tenacity) are separate from validation re-asks, which feed the
 error back to the model, bounded in count and in tokens.
 """
 
@@ -13,14 +14,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
-from enrich.backends.base import ExtractRequest, ExtractResult, ResultCallback, Usage
+from enrich.backends.base import (
+    ExtractRequest,
+    ExtractResult,
+    FormatMemory,
+    ResultCallback,
+    Usage,
+)
 from enrich.backends.retry import (
     RetryWait,
     clip,
@@ -50,7 +57,6 @@ class _Batch:
     """What the concurrent requests of one `extract` call share."""
 
     client: openai.AsyncOpenAI
-    probe: asyncio.Lock
     aborted: bool = False
 
 
@@ -93,6 +99,7 @@ class OpenAIBackend:
         temperature: float = 0.0,
         max_tokens: int = 2048,
         retry_wait_max: float = 30.0,
+        memory: FormatMemory | None = None,
     ) -> None:
         if api_key is None and base_url is None:
             raise ConfigError(
@@ -111,8 +118,19 @@ class OpenAIBackend:
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.retry_wait_max = retry_wait_max
-        self.mode: Mode = "json_schema"
-        self._schema_confirmed = False  # a json_schema request succeeded: no probing
+        self._memory = memory
+        known = memory.get_format(self.endpoint, model) if memory is not None else None
+        self.mode: Mode = "json_object" if known == "json_object" else "json_schema"
+        # json_schema has worked here: a later 400 is about the request, not the format
+        self._schema_confirmed = known == "json_schema"
+        # Built now, at start-up (TLS context, connection pool: ~60 ms), and used by the first
+        # `extract`; later calls build their own, as a client cannot outlive its event loop.
+        self._client: openai.AsyncOpenAI | None = self._new_client()
+
+    def _new_client(self) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(
+            base_url=self.endpoint, api_key=self._api_key, timeout=self.timeout, max_retries=0
+        )
 
     def __repr__(self) -> str:  # the key stays out of logs and tracebacks
         return (
@@ -136,10 +154,8 @@ class OpenAIBackend:
     async def _extract_all(
         self, requests: Sequence[ExtractRequest], on_result: ResultCallback | None
     ) -> list[ExtractResult]:
-        client = openai.AsyncOpenAI(
-            base_url=self.endpoint, api_key=self._api_key, timeout=self.timeout, max_retries=0
-        )
-        batch = _Batch(client, asyncio.Lock())
+        client, self._client = self._client or self._new_client(), None
+        batch = _Batch(client)
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(request: ExtractRequest) -> ExtractResult:
@@ -188,15 +204,17 @@ class OpenAIBackend:
             }
         else:  # llama.cpp grammar-enforces `schema`; other servers ignore the extra key
             response_format = {"type": "json_object", "schema": output_schema()}
-        # Sent untyped in the body: the SDK's typed transform would reject the extra `schema`
-        # key and walk the whole schema on every request.
-        return await batch.client.chat.completions.create(
-            model=self.model,
-            messages=cast("list[ChatCompletionMessageParam]", messages + turns),
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-            extra_body={"response_format": response_format},
-        )
+        body = {
+            "model": self.model,
+            "messages": messages + turns,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "response_format": response_format,
+        }
+        # The SDK's documented raw `post`: `create` would run its typed transform over every
+        # message and the whole schema on each request, CPU that caps throughput at high
+        # concurrency, and would reject llama.cpp's extra `schema` key.
+        return await batch.client.post("/chat/completions", cast_to=ChatCompletion, body=body)
 
     async def _create(
         self,
@@ -205,38 +223,44 @@ class OpenAIBackend:
         turns: list[dict[str, str]],
         result: ExtractResult,
     ) -> ChatCompletion:
-        """One attempt; while json_schema support is unknown, one request at a time probes."""
-        if self.mode == "json_schema" and not self._schema_confirmed:
-            async with batch.probe:
-                if self.mode == "json_schema" and not self._schema_confirmed:
-                    return await self._probe(batch, request, turns, result)
-        return await self._call(batch, request, turns, self.mode)
+        """One attempt in the endpoint's format; a rejected json_schema falls back to JSON mode.
 
-    async def _probe(
-        self,
-        batch: _Batch,
-        request: ExtractRequest,
-        turns: list[dict[str, str]],
-        result: ExtractResult,
-    ) -> ChatCompletion:
-        """Try json_schema; if rejected, JSON mode at once, kept unless it is rejected too."""
+        Nothing waits for a probe: a server that does not take json_schema rejects it before
+        generating, so the first wave's rejections are cheap (at most `concurrency`, once per
+        endpoint and model, as the learned format is remembered), whereas a serialized probe
+        would cost every run one full model latency.
+        """
+        if self.mode == "json_object":
+            return await self._call(batch, request, turns, "json_object")
         try:
             response = await self._call(batch, request, turns, "json_schema")
         except openai.APIStatusError as exc:
-            if not rejects_json_schema(exc):
+            if self._schema_confirmed or not rejects_json_schema(exc):
                 raise
         else:
-            self._schema_confirmed = True
+            self._learn("json_schema")
             return response
         result.requests += 1
         try:
             response = await self._call(batch, request, turns, "json_object")
         except openai.APIStatusError as exc:
             if exc.status_code not in (400, 422):  # the format was accepted, the call failed
-                self.mode = "json_object"
+                self._learn("json_object")
             raise
-        self.mode = "json_object"
+        self._learn("json_object")
         return response
+
+    def _learn(self, mode: Mode) -> None:
+        """Record what the endpoint accepted, here and in the memory shared across runs."""
+        if mode == "json_schema":
+            if self._schema_confirmed:
+                return
+            self._schema_confirmed = True
+        elif self.mode == "json_object":
+            return
+        self.mode = mode
+        if self._memory is not None:
+            self._memory.set_format(self.endpoint, self.model, mode)
 
     async def _send(
         self,

@@ -93,24 +93,18 @@ def run(
     corpus_result = read_corpus(corpus, ReadOptions(field_map=parse_field_map(field or [])))
     if not quiet:
         report(corpus_result, err)
-    engine = make_backend(
-        settings, prompt, concurrency=concurrency, timeout=timeout, max_tokens=max_tokens
-    )
-    endpoint = engine.identity().get("endpoint", "")
-    provenance = {
-        "backend": engine.name,
-        "model": engine.model,
-        "endpoint": endpoint,
-        "prompt_hash": prompt.hash,
-        "schema_hash": schema_hash(),
-    }
-    if not quiet:
-        err.print(
-            f"backend: {engine.name} · model {engine.model} · endpoint {endpoint}",
-            markup=False, highlight=False,
-        )  # fmt: skip
     cache = None if no_cache else ResultCache(settings.cache_dir)
     try:
+        engine = make_backend(
+            settings, prompt, concurrency=concurrency, timeout=timeout, max_tokens=max_tokens,
+            memory=cache,
+        )  # fmt: skip
+        endpoint = engine.identity().get("endpoint", "")
+        if not quiet:
+            err.print(
+                f"backend: {engine.name} · model {engine.model} · endpoint {endpoint}",
+                markup=False, highlight=False,
+            )  # fmt: skip
         progress: RichProgress | None = None
         if not quiet and not as_json:
             progress = RichProgress(err, endpoint=endpoint, model=engine.model)
@@ -125,6 +119,13 @@ def run(
     finally:
         if cache is not None:
             cache.close()
+    provenance = {
+        "backend": engine.name,
+        "model": engine.model,
+        "endpoint": endpoint,
+        "prompt_hash": prompt.hash,
+        "schema_hash": schema_hash(),
+    }
     summary = run_summary(stats, provenance, endpoint=endpoint, model=engine.model)
     write_outputs(out, outcomes, provenance, summary)
     if as_json:
