@@ -87,12 +87,16 @@ def _root(
 
 def _register() -> None:
     from enrich.cli import cache, papers, run
+    from enrich.cli import eval as eval_cli
 
     app.command(name="run")(translate_errors(run.run))
     app.command(name="papers")(translate_errors(papers.papers))
     cache.cache_app.command(name="stats")(translate_errors(cache.stats))
     cache.cache_app.command(name="clear")(translate_errors(cache.clear))
     app.add_typer(cache.cache_app, name="cache")
+    eval_cli.eval_app.callback()(translate_errors(eval_cli.evaluate_command))
+    eval_cli.eval_app.command(name="runs")(translate_errors(eval_cli.runs_command))
+    app.add_typer(eval_cli.eval_app, name="eval")
 
 
 _register()

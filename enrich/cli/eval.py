@@ -1,0 +1,226 @@
+"""`enrich eval`: score extraction against hand-labeled gold, keep the run, compare, gate CI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from enrich.backends.factory import make_backend
+from enrich.cache import ResultCache
+from enrich.cli.eval_view import show_comparison, show_run, show_runs
+from enrich.cli.options import CacheDirOpt, QuietOpt
+from enrich.config import BACKENDS, resolve_settings
+from enrich.core.comparison import compare_runs, gate_failures
+from enrich.core.gold import check_gold
+from enrich.core.schema import schema_hash
+from enrich.errors import UsageError
+from enrich.evaluation import (
+    DEFAULT_GOLD,
+    DEFAULT_RUNS_DIR,
+    evaluate,
+    find_run,
+    list_runs,
+    load_gold,
+    load_predictions,
+    predict,
+    save_run,
+)
+from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
+
+eval_app = typer.Typer(
+    help="Score extraction against hand-labeled gold (GOLD_FORMAT records); every run is "
+    "saved so a prompt or model change shows its delta.",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
+
+RunsDirOpt = Annotated[
+    Path, typer.Option("--runs-dir", metavar="DIR", help="Where eval runs are saved.")
+]
+
+
+def _check(path: Path, prompts: Path) -> None:
+    """--check-gold: print every problem; exit 1 if there is any."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read ({exc})", "pass a UTF-8 JSON Lines file") from None
+    examples = [example.text for example in load_prompt_set(prompts).examples]
+    problems = check_gold(text, examples)
+    for problem in problems:
+        typer.echo(f"{path}: {problem}", err=True)
+    if problems:
+        typer.echo(f"{path}: {len(problems)} problems", err=True)
+        raise typer.Exit(1)
+    records = sum(1 for line in text.splitlines() if line.strip())
+    typer.echo(f"{path}: {records} records, no problems")
+
+
+def evaluate_command(
+    ctx: typer.Context,
+    gold: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE", help="Gold JSONL file(s); repeatable. Default: eval/gold.jsonl."
+        ),
+    ] = None,
+    predictions: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Score this JSONL instead of extracting: one record per gold id, the fields at "
+            "top level, under `gold`, or under `extraction` (papers.jsonl). A missing id "
+            "predicts nothing.",
+        ),
+    ] = None,
+    backend: Annotated[
+        str, typer.Option(help="Extraction backend: " + ", ".join(BACKENDS) + ".")
+    ] = "auto",
+    model: Annotated[
+        str | None, typer.Option(help="Model. Default: $ENRICH_MODEL.", show_default=False)
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="OpenAI-compatible endpoint. Default: $OPENAI_BASE_URL.", show_default=False
+        ),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=256, help="Requests in flight.")] = 8,
+    timeout: Annotated[float, typer.Option(min=1.0, help="Seconds per request.")] = 60.0,
+    max_tokens: Annotated[
+        int, typer.Option(min=16, help="Most tokens one answer may take (part of the cache key).")
+    ] = 2048,
+    prompts: Annotated[
+        Path, typer.Option(metavar="DIR", help="Prompt folder to evaluate.")
+    ] = DEFAULT_PROMPTS_DIR / "extract",
+    cache_dir: CacheDirOpt = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the cache.")
+    ] = False,
+    compare: Annotated[
+        str | None,
+        typer.Option(metavar="RUN|last", help="Compare with a saved run (id, file, or last)."),
+    ] = None,
+    fail_under: Annotated[
+        float | None,
+        typer.Option(metavar="F", min=0.0, max=1.0, help="Exit 1 if overall relaxed micro-F1 < F."),
+    ] = None,
+    max_drop: Annotated[
+        float | None,
+        typer.Option(
+            metavar="PP",
+            min=0.0,
+            help="With --compare: exit 1 if any F1 dropped by more than PP percentage points.",
+        ),
+    ] = None,
+    runs_dir: RunsDirOpt = DEFAULT_RUNS_DIR,
+    check_gold: Annotated[
+        Path | None,
+        typer.Option(
+            "--check-gold",
+            metavar="FILE",
+            help="Only validate a gold file (fields, gain texts and values, ids, no few-shot "
+            "examples) and exit.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the figures as one JSON object.")
+    ] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Score extraction on gold abstracts: per-field exact and relaxed P/R/F1, macro F1, gains,
+    95% bootstrap intervals. Saves the run to --runs-dir; `enrich eval runs` lists them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if check_gold is not None:
+        _check(check_gold, prompts)
+        return
+    if max_drop is not None and compare is None:
+        raise UsageError("--max-drop needs a run to compare with", "add --compare last")
+    gold_set = load_gold(gold or [DEFAULT_GOLD])
+    err = Console(stderr=True, soft_wrap=True)
+    meta: dict[str, Any]
+    if predictions is not None:
+        labels = load_predictions(predictions)
+        meta = {"backend": "predictions", "model": None, "prompt_hash": None,
+                "predictions_file": str(predictions)}  # fmt: skip
+    else:
+        prompt = load_prompt_set(prompts)
+        settings = resolve_settings(
+            backend=backend, model=model, base_url=base_url, cache_dir=cache_dir
+        )
+        cache = None if no_cache else ResultCache(settings.cache_dir)
+        try:
+            engine = make_backend(
+                settings,
+                prompt,
+                concurrency=concurrency,
+                timeout=timeout,
+                max_tokens=max_tokens,
+                memory=cache,
+            )
+            result = predict(gold_set.records, engine, prompt, cache)
+        finally:
+            if cache is not None:
+                cache.close()
+        labels = result.labels
+        meta = {
+            "backend": engine.name, "model": engine.model, "prompt_hash": prompt.hash,
+            "schema_hash": schema_hash(), "failures": result.failures,
+            "requests": result.stats.requests, "cache_hits": result.stats.cache_hits,
+        }  # fmt: skip
+        if result.failures and not quiet:
+            err.print(f"{len(result.failures)} abstracts failed to extract (scored as empty)")
+    run = evaluate(gold_set, labels, meta)
+    path = save_run(runs_dir, run)
+    comparison = None
+    if compare is not None:
+        previous = find_run(runs_dir, compare, exclude=run["run_id"], gold_hash=run["gold_hash"])
+        comparison = compare_runs(run, previous)
+    failures = gate_failures(run, fail_under=fail_under, max_drop=max_drop, comparison=comparison)
+    if as_json:
+        shown = {k: v for k, v in run.items() if k != "records"}
+        if comparison is not None:
+            shown["comparison"] = comparison
+        shown["gate_failures"] = failures
+        typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+    else:
+        out = Console(soft_wrap=True)
+        show_run(out, run)
+        if comparison is not None:
+            show_comparison(out, comparison)
+    if not quiet:
+        err.print(f"saved {path}", markup=False, highlight=False)
+    for reason in failures:
+        err.print(f"gate failed: {reason}", markup=False, highlight=False)
+    if failures:
+        raise typer.Exit(1)
+
+
+def runs_command(
+    runs_dir: RunsDirOpt = DEFAULT_RUNS_DIR,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List saved eval runs, oldest first."""
+    runs = list_runs(runs_dir)
+    if as_json:
+        keys = (
+            "run_id",
+            "date",
+            "backend",
+            "model",
+            "prompt_hash",
+            "gold_hash",
+            "n_records",
+            "overall",
+        )
+        typer.echo(json.dumps([{k: r.get(k) for k in keys} for r in runs], indent=2))
+        return
+    if not runs:
+        typer.echo(f"no saved eval runs in {runs_dir}")
+        return
+    show_runs(Console(soft_wrap=True), runs)

@@ -1,0 +1,187 @@
+"""`enrich eval` without the terminal: read gold and prediction files, predict through the normal
+engine (so the cache applies), score, and keep every run on disk for later comparison."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from enrich.backends.base import Backend
+from enrich.cache import ResultCache
+from enrich.core.gold import GoldFormatError, GoldRecord, Labels, labels_from_record, parse_gold
+from enrich.core.gold import parse_predictions as _parse_predictions
+from enrich.core.models import Paper
+from enrich.core.prompting import PromptSet
+from enrich.core.scoring import record_details, score_all, summarize
+from enrich.errors import EnrichError, UsageError
+from enrich.export import atomic_write_text
+from enrich.pipeline import Progress, RunStats, run_extraction
+
+DEFAULT_GOLD = Path("eval/gold.jsonl")
+DEFAULT_RUNS_DIR = Path("eval/runs")
+
+
+class EvalDataError(EnrichError):
+    """A gold or predictions file that cannot be scored."""
+
+    exit_code = 2
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file", "pass an existing file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalDataError(
+            f"{path}: cannot read ({exc})", "pass a UTF-8 JSON Lines file"
+        ) from None
+
+
+@dataclass(frozen=True)
+class GoldSet:
+    records: list[GoldRecord]
+    files: list[str]
+    hash: str  # content hash of the gold files, in a saved run
+
+
+def load_gold(paths: Sequence[Path]) -> GoldSet:
+    """Records of every gold file, in order; ids must be unique across files."""
+    records: list[GoldRecord] = []
+    digest = hashlib.sha256()
+    owner: dict[str, Path] = {}
+    for path in paths:
+        text = _read(path)
+        digest.update(text.encode("utf-8"))
+        try:
+            parsed = parse_gold(text)
+        except GoldFormatError as err:
+            raise EvalDataError(
+                f"{path}: {err.problem}", f"see `enrich eval --check-gold {path}`"
+            ) from None
+        for record in parsed:
+            if record.id in owner:
+                raise EvalDataError(
+                    f"{path}: id {record.id!r} is also in {owner[record.id]}",
+                    "give every record a unique id",
+                )
+            owner[record.id] = path
+        records.extend(parsed)
+    if not records:
+        raise EvalDataError(f"{', '.join(map(str, paths))}: no records", "pass a gold file")
+    return GoldSet(records, [str(p) for p in paths], digest.hexdigest()[:16])
+
+
+def load_predictions(path: Path) -> dict[str, Labels]:
+    try:
+        return _parse_predictions(_read(path))
+    except GoldFormatError as err:
+        raise EvalDataError(
+            f"{path}: {err.problem}", "one JSON object per line, each with the gold id"
+        ) from None
+
+
+@dataclass
+class EnginePredictions:
+    labels: dict[str, Labels]
+    failures: dict[str, str]
+    stats: RunStats
+
+
+def predict(
+    records: Sequence[GoldRecord],
+    backend: Backend,
+    prompt: PromptSet,
+    cache: ResultCache | None,
+    progress: Progress | None = None,
+) -> EnginePredictions:
+    """Extract every gold abstract through the pipeline; grounded items are the predictions."""
+    papers = [Paper(id=r.id, title=r.title or "", abstract=r.abstract) for r in records]
+    outcomes, stats = run_extraction(papers, backend, prompt, cache, progress)
+    labels: dict[str, Labels] = {}
+    failures: dict[str, str] = {}
+    for outcome in outcomes:
+        if outcome.extraction is not None:
+            dumped = outcome.extraction.model_dump(mode="json")
+            labels[outcome.paper.id] = labels_from_record({"extraction": dumped})
+        else:
+            failures[outcome.paper.id] = outcome.error or outcome.status
+    return EnginePredictions(labels, failures, stats)
+
+
+def new_run_id(now: datetime) -> str:
+    """Sorts by time (to the millisecond); the random tail keeps concurrent runs apart."""
+    moment = now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}"
+    return f"{moment}-{secrets.token_hex(3)}"
+
+
+def evaluate(
+    gold: GoldSet,
+    predictions: Mapping[str, Labels],
+    meta: Mapping[str, Any],
+    *,
+    samples: int = 1000,
+    seed: int = 13,
+) -> dict[str, Any]:
+    """A complete run record: figures, per-record details and what produced the predictions."""
+    scores = score_all(gold.records, predictions)
+    figures = summarize(scores, samples=samples, seed=seed)
+    now = datetime.now(UTC)
+    return {
+        "run_id": new_run_id(now),
+        "date": now.isoformat(timespec="milliseconds"),
+        **meta,
+        "gold_files": gold.files,
+        "gold_hash": gold.hash,
+        **figures,
+        "missing_predictions": sum(1 for r in gold.records if r.id not in predictions),
+        "records": [record_details(s) for s in scores],
+    }
+
+
+def save_run(folder: Path, run: Mapping[str, Any]) -> Path:
+    path = folder / f"{run['run_id']}.json"
+    atomic_write_text(path, json.dumps(run, indent=1, ensure_ascii=False) + "\n")
+    return path
+
+
+def list_runs(folder: Path) -> list[dict[str, Any]]:
+    """Saved runs, oldest first (unreadable files are skipped)."""
+    runs: list[dict[str, Any]] = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            run = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(run, dict) and "run_id" in run and "overall" in run:
+            runs.append(run)
+    runs.sort(key=lambda r: (str(r.get("date", "")), str(r["run_id"])))
+    return runs
+
+
+def find_run(
+    folder: Path, ref: str, *, exclude: str | None = None, gold_hash: str | None = None
+) -> dict[str, Any]:
+    """A saved run by id, file path, or `last` (newest other run, on the same gold if any)."""
+    if ref == "last":
+        runs = [r for r in list_runs(folder) if r["run_id"] != exclude]
+        same = [r for r in runs if r.get("gold_hash") == gold_hash]
+        chosen = (same or runs)[-1:]
+        if not chosen:
+            raise UsageError(
+                f"{folder}: no saved eval run to compare with", "run `enrich eval` once first"
+            )
+        return chosen[0]
+    path = Path(ref)
+    if not path.is_file():
+        path = folder / f"{ref}.json"
+    if not path.is_file():
+        raise UsageError(f"no saved eval run {ref!r} in {folder}", "see `enrich eval runs`")
+    run: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return run
