@@ -134,6 +134,7 @@ def test_gains_summary_and_overall() -> None:
     assert overall["p"] == pytest.approx(0.5) and overall["r"] == pytest.approx(2 / 3)
     assert overall["relaxed_micro_f1"] == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3))
     assert overall["gains_f1"] == pytest.approx(2 / 3)
+    assert overall["exact_micro_f1"] == pytest.approx(overall["relaxed_micro_f1"])  # all exact
 
 
 def test_missing_prediction_predicts_nothing() -> None:

@@ -56,7 +56,8 @@ def show_run(console: Console, run: Mapping[str, Any]) -> None:
     )
     console.print(
         f"overall relaxed micro-F1 {_pct(overall['relaxed_micro_f1'])} "
-        f"{_ci(overall['relaxed_micro_f1_ci'])} · gains F1 {_pct(overall['gains_f1'])}"
+        f"{_ci(overall['relaxed_micro_f1_ci'])} · exact {_pct(overall['exact_micro_f1'])} "
+        f"{_ci(overall['exact_micro_f1_ci'])} · gains F1 {_pct(overall['gains_f1'])}"
         + (f" · matched gains agree on {agreement}" if agreement else ""),
         highlight=False,
     )

@@ -15,7 +15,10 @@ from enrich.core.schema import FIELDS
 
 def headline(run: Mapping[str, Any]) -> dict[str, float | None]:
     """The F1 figures a comparison and `--max-drop` look at, by name."""
-    figures: dict[str, float | None] = {"overall": run["overall"]["relaxed_micro_f1"]}
+    figures: dict[str, float | None] = {
+        "overall": run["overall"]["relaxed_micro_f1"],
+        "overall.exact": run["overall"].get("exact_micro_f1"),
+    }
     for field in FIELDS:
         entry = run["fields"].get(field, {})
         for mode in ("exact", "relaxed"):

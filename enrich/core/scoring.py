@@ -203,7 +203,7 @@ def summarize(
     """The figures of an eval: per field exact/relaxed micro and macro, gains, overall, CIs."""
     boot = _Bootstrap(len(scores), samples, seed)
     fields: dict[str, Any] = {}
-    overall_rows = np.zeros((len(scores), 3), dtype=np.int64)
+    overall_rows = {mode: np.zeros((len(scores), 3), dtype=np.int64) for mode in MODES}
     for name in FIELDS:
         annotated = [i for i, s in enumerate(scores) if s.fields[name] is not None]
         rows = np.array(annotated, dtype=np.int64)
@@ -224,8 +224,8 @@ def summarize(
                 full[rows] = counts
             figures["f1_ci"] = boot.interval(full, rows)
             fields[name][mode] = figures
-            if mode == "relaxed" and annotated:
-                overall_rows[rows] += counts
+            if annotated:
+                overall_rows[mode][rows] += counts
     gain_rows = [i for i, s in enumerate(scores) if s.gains is not None]
     gain_counts = np.zeros((len(scores), 3), dtype=np.int64)
     agreement = {a: [0, 0] for a in ATTRIBUTES}
@@ -253,10 +253,13 @@ def summarize(
         [i for i, s in enumerate(scores) if any(s.fields[f] is not None for f in FIELDS)],
         dtype=np.int64,
     )
-    overall = _figures(overall_rows[any_field])
+    overall = _figures(overall_rows["relaxed"][any_field])
+    overall_exact = _figures(overall_rows["exact"][any_field])
     overall_figures = {
         "relaxed_micro_f1": overall["f1"],
-        "relaxed_micro_f1_ci": boot.interval(overall_rows, any_field),
+        "relaxed_micro_f1_ci": boot.interval(overall_rows["relaxed"], any_field),
+        "exact_micro_f1": overall_exact["f1"],
+        "exact_micro_f1_ci": boot.interval(overall_rows["exact"], any_field),
         "p": overall["p"],
         "r": overall["r"],
         "gains_f1": gain_value["f1"] if gain_rows else None,

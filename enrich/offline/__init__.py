@@ -1,0 +1,1 @@
+"""Offline (no-network) extraction: a trained CRF entity tagger over abstracts."""

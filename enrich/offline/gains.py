@@ -1,0 +1,393 @@
+"""Claimed quantitative gains, found by rules.
+
+A number is a gain only when the abstract states it as a result: a result cue (achieve, improve,
+outperform, reduce, "by", a comparative after it) governs it in its clause and it is not part of
+a name, a setup count, a year, a threshold or another system's score. The cues are linguistic,
+not lists of names, so they carry over to abstracts never seen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from enrich.core.schema import GainKind, ModelGain
+from enrich.offline.summary import sentence_spans
+
+_N = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+_CLOSE = r"(?:\s?[}$])*"
+_UNIT = (
+    r"(?P<pp>\s*(?:\\?%|\uff05)\s*-?\s*(?:p\b|points?\b)|\s*(?:percentage|percent)\s+points?\b"
+    r"|\s*(?:pp|p\.p\.)(?![A-Za-z]))|(?P<pct>\s*(?:\\?%|\uff05)|\s+percent\b)"
+    r"|(?P<x>(?:\s*\$?\s*\{?\\times\}?\s*\$?|\s*\u00d7|\s?[xX](?![\w\-])|\s*-?\s*fold\b|\s+times\b)"
+    r"(?!\s*\$?\s*\d))|(?P<pts>\s*-?\s*(?:absolute\s+)?(?:points?|pts)\b)"
+    r"|(?P<other>\s*(?:ms|sec|seconds?|minutes?|hours?|GB|MB|TB|dB|FPS|fps)\b)"
+)
+# A number (or a "1/8" fraction, or a range "41--55" / "from 80 to 85") with its unit.
+_MENTION = re.compile(
+    rf"(?<![\w.^_\\/])(?P<sign>[+\-\u2212\u00b1])?(?:(?P<fn>1)\s*/\s*(?P<fd>\d+)(?![\d/.])"
+    rf"|(?P<a>{_N})(?:{_CLOSE}(?:{_UNIT.replace('?P<', '?P<a_')})?{_CLOSE}"
+    rf"\s*(?P<op>--|\u2013|\u2014|-|~|\u223c|\\sim|to|->|\u2192|\$?\\(?:right|to)arrow\$?)"
+    rf"\s*(?:\\textbf\{{|\{{|\$)*(?P<b>{_N}))?)"
+    rf"{_CLOSE}(?:{_UNIT})?(?!\w)(?:\}}|\$(?![A-Za-z\\]))*"
+)
+_UNITS = {"pp": "pp", "pct": "%", "x": "x", "pts": "points", "other": ""}
+_DIGIT = re.compile(r"[0-9]")
+_THRESHOLD = re.compile(r"(?:[=<>\u2264\u2265\u2248]|\\[lg]eq?|\\approx)\s*\$?\s*$")
+_NAME_BEFORE = re.compile(r"(?:[A-Za-z][\-/]|\d,|[Vv]ersion\s|[Tt]able\s|[Ff]ig\.?\s)$")
+_NAME_AFTER = re.compile(r"(?:-[A-Za-z]|[A-Za-z]|/\d|\s*(?:st|nd|rd|th)\b)")
+_CLAUSE_STOP = re.compile(r"[;:]|\b(?:whereas|while|but|although)\b|, which\b")
+# Result cues; the last one before a number decides what kind of claim it states.
+_CUE = re.compile(
+    r"\b(?P<base>compared\s+(?:to|with)|in\s+comparison\s+(?:to|with)|than|versus|vs\.?"
+    r"|relative\s+to|against)\b|\b(?P<beat>outperform\w*|surpass\w*|exceed\w*|beat\w*)"
+    r"|\b(?P<delta>improv\w*|boost\w*|gain\w*|increas\w*|rais(?:e|es|ed|ing)\b|enhanc\w*"
+    r"|lift\w*|reduc\w*|decreas\w*|lower(?:s|ed|ing)\b|cut(?:s|ting)?\b|sav(?:e|es|ed|ing)\b"
+    r"|shrink\w*|compress(?:es|ed|ing)?\b|accelerat\w*|speed(?:s|ing)?[\s-]+up|speedups?"
+    r"|advanc\w*|mitigat\w*|alleviat\w*|drop\w*|declin\w*|by)\b"
+    r"|\b(?P<score>achiev\w*|attain\w*|obtain\w*|reach\w*|scor(?:es|ed|ing)\b|record\w*"
+    r"|deliver\w*|yield\w*|maintain\w*|retain\w*|preserv\w*|recover\w*|establish\w*|ranks?"
+    r"|sets?\s+(?:a\s+)?new|result\w*\s+in|leads?\s+to|giv(?:e|es|ing)\b|gave|report\w*"
+    r"|(?:with|requir\w*|need\w*|us\w*|cost\w*|tak\w*|consum\w*)\s+(?:only|just|merely))"
+    r"|(?P<nominal>\b(?:(?!(?:of|the|an?|with|and|in|on)\s)[\w\-]+\s+)?(?:accuracy|precision|recall|F1|F-?score|F-?measure|AUC"
+    r"|error\s+rate|success\s+rate|score|performance|rate)\s+(?:of|is|was|=|:)(?=[\s$\{a-z\\]*$))",
+    re.IGNORECASE,
+)
+_AFTER_DELTA = re.compile(
+    r"\s*(?:\w+\s+){0,2}?(?:improvement|gain|increase|decrease|reduction|boost|drop|saving"
+    r"|higher|lower|better|worse|fewer|less|smaller|faster|slower|cheaper|speed-?ups?"
+    r"|acceleration)",
+    re.IGNORECASE,
+)
+_COMPARATIVE = re.compile(
+    r"\s*(?:higher|lower|better|worse|more|fewer|less|smaller|larger|faster|slower|cheaper)\b"
+)
+_MODIFIER = re.compile(
+    r"(?:\b(?:up\s+to|over|more\s+than|nearly|almost|about|around|approximately|roughly|at\s+"
+    r"least|as\s+(?:much|high|many)\s+as|only|just|merely|an\s+average\s+of|on\s+average"
+    r"|approximate(?:ly)?|estimated)\s+"
+    r"|[~\u223c\u2248]\s*|\\textbf\{|\\mathbf\{|\$|\{)+$",
+    re.IGNORECASE,
+)
+_OTHER_WORK = re.compile(
+    r"\b(?:prior|previous|existing|baselines?|competing|conventional|traditional|other|current"
+    r"|recent|state-of-the-art|SOTA|humans?)\b",
+    re.IGNORECASE,
+)
+_OWN_WORK = re.compile(
+    r"\b(?:we|our|ours|proposed|this (?:paper|work|study|article)|(?:is|are) introduced)\b",
+    re.IGNORECASE,
+)
+_SETUP_GERUND = re.compile(r"\b(?:by|when|after|through|via|while)\s+\w+ing\b(?![^.]*\bby\b)")
+_BASE_BETWEEN = re.compile(r"\b(?:over|than|compared\s+(?:to|with)|versus|vs\.?|against)\b")
+_PHRASE_WORD = re.compile(r"[ \t]*([A-Za-z][\w\-@]*(?:\.\d+)*|\d+(?:\.\d+)*(?![\w%]))")
+_LEAD = re.compile(r"[ \t]*(?:(?:a|an|the|its|their|our|little|significantly)\s+)+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_STOP = _words(
+    "on in over than compared with and or for across while when to at of by from beyond upon "
+    "respectively is are was were be been can could may will would has have which that as "
+    "against under using vs versus the a an its their per our this these it according due"
+)
+_METRIC_WORDS = _words(
+    "accuracy precision recall score f1 auc bleu rouge meteor cider map miou iou fid psnr ssim "
+    "lpips perplexity em wer cer error rate ndcg mrr mae rmse mse correlation reward flops "
+    "latency throughput memory parameters params speed speedup"
+)
+_DATA_HEAD = _words("dataset datasets benchmark benchmarks corpus split test set")
+_DELTA_NOUNS = re.compile(
+    r"^(?:(?:absolute|relative|average)\s*)+|(?:^|\s+)(?:improvement|gain)s?$"
+)
+_INTO = re.compile(r"(?:improvement|gain|increase|boost|reduction|decrease|drop)s?$")
+_IN = re.compile(r"\s+in\s+")
+_GENERIC = re.compile(
+    r"^(?:(?:the|all|other|strong|existing|competitive|several|many|state-of-the-art|sota)\s+)*"
+    r"(?:baselines?|methods?|models?|approaches|performance|results?)$",
+    re.IGNORECASE,
+)
+_NAME_TOKEN = re.compile(r"[ \t]*([A-Za-z][\w\-]*(?:\.\d+)*)")
+_DATASET = re.compile(r"\b(?:on|in|across|for|over|at)\s+(?:the\s+)?(?=[A-Za-z])")
+_COORD = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+)")
+_BASELINE = re.compile(
+    r"\b(?:than|over|upon|beyond|compared\s+(?:to|with)|relative\s+to|versus|vs\.?|against"
+    r"|outperform\w*|surpass\w*|beat\w*|exceed\w*)\s+(?:the\s+|all\s+)*",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Num:
+    start: int
+    end: int
+    value: float
+    unit: str | None
+    fraction: bool = False
+    from_value: float | None = None
+
+
+def _unit(m: re.Match[str]) -> str | None:
+    for group, unit in _UNITS.items():
+        if raw := m.group(group) or m.group("a_" + group):
+            return unit or raw.strip()  # "other" units are kept as written ("ms", "GB")
+    return None
+
+
+def _mentions(text: str, lo: int, hi: int) -> list[_Num]:
+    """Numbers in text[lo:hi] that are not names, versions, years, thresholds or citations."""
+    found: list[_Num] = []
+    for m in _MENTION.finditer(text, lo, hi):
+        before, after = text[max(lo, m.start() - 12) : m.start()], text[m.end() : m.end() + 6]
+        if _THRESHOLD.search(before) or _NAME_AFTER.match(after) or _NAME_BEFORE.search(before):
+            continue
+        if m.group("sign") == "-" and m.start() > 0 and text[m.start() - 1].isalnum():
+            continue
+        unit = _unit(m)
+        cited = text.rfind("[", lo, m.start()) > text.rfind("]", lo, m.start())
+        if cited or (after.startswith(")") and unit is None):
+            continue  # a citation "[12]" or an enumeration "1)"
+        if m.group("fn"):
+            if m.group("fd") != "1" and not re.match(r"\s+of\b", after):
+                found.append(_Num(m.start(), m.end(), float(m.group("fd")), "x", fraction=True))
+            continue
+        value = float((m.group("b") or m.group("a")).replace(",", ""))
+        if unit is None and ("." not in m.group("a") and 1900 <= value <= 2100):
+            continue  # a year
+        if unit is None and re.search(r"\b[A-Z][\w\-]*\s$", before):
+            continue  # a version or a numbered name: "SeedEdit 3.0", "Llama 2", "Section 4"
+        num = _Num(m.start(), m.end(), value, unit)
+        op = m.group("op") or ""
+        if op == "to" and not re.search(r"\bfrom\s*$", before):
+            continue  # "from 80.1% to 85.3%" and "80.1% -> 85.3%" are pairs; "3 to 5" is not
+        if op in ("to", "->", "\u2192") or "arrow" in op:
+            num.from_value = float(m.group("a").replace(",", ""))
+        found.append(num)
+    return found
+
+
+def _groups(text: str, nums: list[_Num]) -> list[list[_Num]]:
+    """Coordinated numbers ("+11.8 and +10.5 points") share their cue, unit and metric."""
+    groups: list[list[_Num]] = []
+    for num in nums:
+        gap = text[groups[-1][-1].end : num.start] if groups else "x"
+        if re.fullmatch(r"[\s$}]*(?:,|and|or|/|,\s*and)?[\s${]*(?:\\textbf\{)?", gap):
+            groups[-1].append(num)
+        else:
+            groups.append([num])
+    for group in groups:
+        shared = next((n.unit for n in reversed(group) if n.unit), None)
+        for num in group:
+            num.unit = num.unit or shared
+    return groups
+
+
+def _phrase(text: str, start: int, limit: int, size: int = 5) -> tuple[str | None, int]:
+    """A short noun phrase at text[start:] ending before a function word or punctuation, and
+    where its words end (start when there are none); "relative ... improvement" is dropped."""
+    words: list[str] = []
+    pos = end = start
+    if lead := _LEAD.match(text, pos, limit):
+        pos = lead.end()
+    while len(words) < size and (m := _PHRASE_WORD.match(text, pos, limit)):
+        word = m.group(1).lower()
+        if (
+            word in _STOP
+            or (not words and word[0].isdigit())
+            or (word == "relative" and text.startswith(" to", m.end()))
+        ):
+            break
+        words.append(m.group(1))
+        pos = end = m.end()
+    return _DELTA_NOUNS.sub("", " ".join(words)).strip() or None, end
+
+
+def _name_like(w: str) -> bool:
+    """BLEU, mAP, F1, CIFAR-10, ImageNet; not plurals of acronyms ("LLMs") or plain words."""
+    caps = sum(c.isupper() for c in w)
+    plural = len(w) > 1 and w.endswith("s") and w[-2].isupper()
+    return not plural and (caps >= 2 or (caps == 1 and any(c.isdigit() for c in w)))
+
+
+def _metric_like(phrase: str) -> bool:
+    return any(w.lower() in _METRIC_WORDS or _name_like(w) for w in phrase.split())
+
+
+def _datasets(text: str, lo: int, hi: int) -> list[str]:
+    """Names after on/in/across ("on CIFAR-10 and CIFAR-100"); a lone name that modifies a noun
+    ("SI recognition", "Llama-3 models") is not a dataset."""
+    for m in _DATASET.finditer(text, lo, hi):
+        names: list[str] = []
+        pos = m.end()
+        while True:
+            tokens: list[str] = []
+            while (t := _NAME_TOKEN.match(text, pos, hi)) and _name_like(t.group(1)):
+                tokens.append(t.group(1))
+                pos = t.end()
+            nxt = _PHRASE_WORD.match(text, pos, hi)
+            word = nxt.group(1).lower() if nxt else ""
+            modifier = word.isalpha() and word not in _STOP and word not in _DATA_HEAD
+            if not tokens or (modifier and not names):
+                break
+            names.append(" ".join(tokens))
+            if not (coord := _COORD.match(text, pos, hi)):
+                break
+            pos = coord.end()
+        if names:
+            return names
+    return []
+
+
+def _baseline(text: str, lo: int, hi: int) -> str | None:
+    for m in _BASELINE.finditer(text, lo, hi):
+        phrase, _ = _phrase(text, m.end(), hi, 6)
+        if phrase and not _GENERIC.match(phrase):
+            return phrase
+    return None
+
+
+def _base_between(between: str) -> bool:
+    """A comparison word before the number that no comma or "and" separates from it."""
+    bases = list(_BASE_BETWEEN.finditer(between))
+    return bool(bases) and not re.search(
+        r",|\b(?:and|is|are|was|were|by)\b", between[bases[-1].end() :]
+    )
+
+
+def _unitless_ok(text: str, group: list[_Num], clause: int, head: int, after: str) -> bool:
+    """A bare number is a result only as "45.2 mAP", "a BLEU score of 26.80", "0.61 lower",
+    "from 80.1 to 85.3" or "by 2.1"; bare integers are mostly counts of the setup."""
+    metric = _phrase(text, group[-1].end, group[-1].end + 40)[0]
+    if metric and _metric_like(metric):
+        return True
+    if _COMPARATIVE.match(after) or group[0].from_value is not None:
+        return True
+    decimal = any("." in text[n.start : n.end] for n in group)
+    before = text[max(clause, head - 40) : head]
+    of = re.search(r"(?:\bby|\b(?:score|[A-Z][\w\-]*|rate)\s+of)\s*$", before)
+    return decimal and of is not None
+
+
+def _claim(text: str, group: list[_Num], clause: int, floor: int, sent_end: int) -> list[ModelGain]:
+    """The gains of one group of coordinated numbers, or [] when it states no own result."""
+    first, last = group[0], group[-1]
+    mod = _MODIFIER.search(text, max(clause, first.start - 40), first.start)
+    head = mod.start() if mod else first.start
+    cues = [c for c in _CUE.finditer(text, clause, first.start) if c.start() < head]
+    cue = cues[-1] if cues else None
+    verb = next((c for c in reversed(cues) if c.group(0).lower() != "by"), None)
+    nominal = cue if cue is not None and cue.lastgroup == "nominal" else None
+    if nominal and (verb := next((c for c in cues if c.end() > nominal.start() - 12), None)):
+        verb = verb if verb.lastgroup != "nominal" else None  # "obtains a BLEU score of"
+    after = text[last.end : min(sent_end, last.end + 80)]
+    between = text[cue.end() : head] if cue and cue.end() <= head else ""
+    if first.from_value is None and cue and (cue.lastgroup == "base" or _base_between(between)):
+        return []  # another system's number ("compared to 55.2% for X")
+    comparative = _COMPARATIVE.match(after)
+    if cue is None and not (_AFTER_DELTA.match(after) and (last.unit or comparative)):
+        return []
+    if (anchor := verb or nominal) is not None:
+        subject = text[max(clause, text.rfind(",", clause, anchor.start()) + 1) : anchor.start()]
+        if _OTHER_WORK.search(subject) and not _OWN_WORK.search(subject):
+            return []
+        if _SETUP_GERUND.search(text, anchor.end(), first.start):
+            return []
+    if (
+        last.unit is None
+        and not first.fraction
+        and not _unitless_ok(text, group, clause, head, after)
+    ):
+        return []
+    by = cue is not None and cue.group(0).lower() == "by"
+    of = re.match(r"[ \t]+of\s+(?:the\s+)?", after) and not _AFTER_DELTA.match(after)
+    kind: GainKind = "ratio" if last.unit == "x" else "score"
+    level = first.from_value is not None or re.search(r"\bto\s*$", text[head - 8 : head])
+    if kind == "score" and not (of or level):
+        beats = cue is not None and cue.lastgroup in ("delta", "beat")
+        if _AFTER_DELTA.match(after) or by or text[first.start] in "+\u00b1" or beats:
+            kind = "delta"
+    # The metric: after the number ("98.7% accuracy", "0.61 lower in BLEU", "a 12% gain in
+    # WER"), else between the verb and the number ("improves accuracy by 4.7%").
+    skip = re.match(r"\s*\w+\s+(?:in\s+)?" if comparative else r"[ \t]+of\s+(?:the\s+)?", after)
+    offset = last.end + (skip.end() if skip else 0)
+    metric, end = _phrase(text, offset, sent_end)
+    if end == offset:
+        end = last.end + (comparative.end() if comparative else 0)
+    into = _IN.match(text, end)
+    if into and (metric is None or _INTO.search(text, offset, end)) and end > offset:
+        metric, end = _phrase(text, into.end(), sent_end)  # "a 12% improvement in WER"
+    if metric is None and nominal is not None:
+        metric = _phrase(text, nominal.start(), nominal.end())[0]  # "a precision of 96%"
+    elif metric is None and verb is not None and verb.lastgroup in ("delta", "score"):
+        metric = _phrase(text, verb.end(), cue.start() if by and cue else head)[0]
+    if (
+        metric is None
+        and into
+        and _metric_like((m := _phrase(text, into.end(), sent_end))[0] or "")
+    ):
+        metric, end = m  # "by up to 20% in MRR"
+    if metric is not None and (_GENERIC.match(metric) or metric.lower() in _STOP):
+        metric = None
+    start = head
+    if verb is not None and verb.start() >= floor and first.start - verb.start() <= 90:
+        if verb.lastgroup != "base" and not (comparative and re.search(r",|\band\b", between)):
+            start = verb.start()
+    elif (by or nominal) and cue is not None and cue.start() >= floor:
+        start = cue.start()
+    stop = re.compile(r"[,;(]").search(text, end, sent_end)
+    after_end = stop.start() if stop else sent_end
+    baseline = _baseline(text, last.end, after_end)
+    if baseline is None and verb is not None:
+        baseline = _baseline(text, max(verb.start(), floor), first.start)
+    sets = _datasets(text, end, after_end) or _datasets(text, clause, first.start)
+    return [
+        ModelGain(
+            metric=metric,
+            value=num.value,
+            unit=num.unit,
+            kind=kind,
+            baseline=baseline,
+            baseline_value=num.from_value,
+            dataset=sets[i] if len(sets) == len(group) else sets[0] if len(sets) == 1 else None,
+            text=text[start:end].rstrip(" ,"),
+        )
+        for i, num in enumerate(group)
+    ]
+
+
+def _attach_baseline(text: str, gain: ModelGain, num: _Num, s_end: int) -> None:
+    """ "..., compared to 55.2% for SeedEdit 3.0": that number and name go to the gain before."""
+    if _base_between(text[max(0, num.start - 40) : num.start]):
+        gain.baseline_value = num.value
+        m = re.compile(r"[\s$}]*(?:for|of|by|from)\s+").match(text, num.end, s_end)
+        if m and gain.baseline is None:
+            gain.baseline = _phrase(text, m.end(), s_end, 4)[0]
+
+
+def find_gains(text: str) -> list[ModelGain]:
+    """Every number the abstract states as a result of its own work, one item per number."""
+    gains: list[ModelGain] = []
+    if not _DIGIT.search(text):
+        return gains
+    first_own = _OWN_WORK.search(text)  # numbers before the abstract speaks of its own work
+    own_from = first_own.start() if first_own else 0  # are background
+    for s_start, s_end in sentence_spans(text):
+        if s_end <= own_from or not _DIGIT.search(text, s_start, s_end):
+            continue
+        first_gain, floor = len(gains), s_start
+        for group in _groups(text, _mentions(text, s_start, s_end)):
+            clause = s_start
+            for stop in _CLAUSE_STOP.finditer(text, s_start, group[0].start):
+                clause = stop.end()
+            found = _claim(text, group, clause, floor, s_end)
+            if found:
+                floor = group[-1].end
+            elif len(gains) > first_gain and gains[-1].baseline_value is None:
+                _attach_baseline(text, gains[-1], group[0], s_end)
+            for gain in found:
+                if gain.metric is None and len(gains) > first_gain:
+                    gain.metric = gains[-1].metric  # "(improving ... by +7.23%)": same measure
+            gains.extend(found)
+    return gains
