@@ -15,7 +15,7 @@ from enrich.errors import ConfigError
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_CACHE_DIR = Path("cache")
-BACKENDS = ("auto", "openai")
+BACKENDS = ("auto", "openai", "offline")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Settings:
     base_url: str | None
     cache_dir: Path
     api_key: str | None = field(default=None, repr=False)
+    reason: str = ""  # why this backend, when `auto` chose it
 
 
 def _pick(flag: str | None, env: Mapping[str, str], name: str) -> str | None:
@@ -59,14 +60,28 @@ def resolve_settings(
     url = _pick(base_url, env, "OPENAI_BASE_URL")
     chosen_model = _pick(model, env, "ENRICH_MODEL") or DEFAULT_MODEL
     directory = cache_directory(cache_dir, env)
-    if backend == "auto" or backend == "openai":
+    reason = ""
+    if backend == "auto":
         if api_key is None and url is None:
-            raise ConfigError(
-                "no extraction endpoint is configured",
-                "set OPENAI_API_KEY, or pass --base-url URL (or set OPENAI_BASE_URL) "
-                "for a local OpenAI-compatible server",
+            backend = "offline"
+            reason = (
+                "no OPENAI_API_KEY or --base-url configured, so the offline extractor runs "
+                "(rules and a small tagger, no LLM)"
             )
-        backend = "openai"
+        else:
+            backend = "openai"
+            reason = "an endpoint is configured"
+    elif backend == "openai" and api_key is None and url is None:
+        raise ConfigError(
+            "no extraction endpoint is configured",
+            "set OPENAI_API_KEY, or pass --base-url URL (or set OPENAI_BASE_URL) "
+            "for a local OpenAI-compatible server",
+        )
     return Settings(
-        backend=backend, model=chosen_model, base_url=url, cache_dir=directory, api_key=api_key
+        backend=backend,
+        model=chosen_model,
+        base_url=url,
+        cache_dir=directory,
+        api_key=api_key,
+        reason=reason,
     )

@@ -67,9 +67,9 @@ def test_failures_are_reported_and_exit_nonzero(
     assert "backend: openai · model test-model" in result.stderr
 
 
-def test_no_endpoint_is_a_one_line_error(sample_corpus: Path, tmp_path: Path) -> None:
+def test_openai_without_endpoint_is_a_one_line_error(sample_corpus: Path, tmp_path: Path) -> None:
     result = runner.invoke(
-        app, [str(sample_corpus), "--out", str(tmp_path / "o")],
+        app, [str(sample_corpus), "--backend", "openai", "--out", str(tmp_path / "o")],
         env={"OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""},
     )  # fmt: skip
     assert result.exit_code == 2

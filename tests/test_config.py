@@ -35,9 +35,15 @@ def test_auto_picks_openai_when_an_endpoint_is_configured() -> None:
     assert resolve_settings(base_url="http://127.0.0.1:1/v1", env={}).backend == "openai"
 
 
-def test_no_endpoint_names_both_fixes() -> None:
+def test_auto_without_endpoint_is_offline_and_says_why() -> None:
+    settings = resolve_settings(env={})
+    assert settings.backend == "offline"
+    assert "OPENAI_API_KEY" in settings.reason and "offline" in settings.reason
+
+
+def test_openai_without_endpoint_names_both_fixes() -> None:
     with pytest.raises(ConfigError) as err:
-        resolve_settings(env={})
+        resolve_settings(backend="openai", env={})
     message = str(err.value)
     assert "OPENAI_API_KEY" in message and "--base-url" in message
 

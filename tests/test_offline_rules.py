@@ -14,7 +14,8 @@ import pytest
 from enrich.core.grounding import value_in_text
 from enrich.offline.gains import find_gains
 from enrich.offline.roles import method_role
-from enrich.offline.summary import pick_summary, sentence_spans
+from enrich.offline.summary import pick_summary
+from enrich.offline.tokens import sentence_spans
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [

@@ -31,4 +31,8 @@ def make_backend(
             max_tokens=max_tokens,
             memory=memory,
         )
-    raise ConfigError(f"unknown backend {settings.backend!r}", "use --backend openai")
+    if settings.backend == "offline":
+        from enrich.backends.offline import OfflineBackend
+
+        return OfflineBackend()
+    raise ConfigError(f"unknown backend {settings.backend!r}", "use --backend openai or offline")

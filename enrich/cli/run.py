@@ -34,7 +34,8 @@ def run(
         str,
         typer.Option(
             help="Extraction backend: " + ", ".join(BACKENDS) + ". auto uses the "
-            "OpenAI-compatible backend when an API key or base URL is configured.",
+            "OpenAI-compatible backend when an API key or base URL is configured, else the "
+            "offline extractor (no network, no LLM).",
         ),
     ] = "auto",
     model: Annotated[
@@ -101,8 +102,10 @@ def run(
         )  # fmt: skip
         endpoint = engine.identity().get("endpoint", "")
         if not quiet:
+            where = f" · endpoint {endpoint}" if endpoint else ""
+            why = f" ({settings.reason})" if settings.reason else ""
             err.print(
-                f"backend: {engine.name} · model {engine.model} · endpoint {endpoint}",
+                f"backend: {engine.name} · model {engine.model}{where}{why}",
                 markup=False, highlight=False,
             )  # fmt: skip
         progress: RichProgress | None = None

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from enrich.core.schema import GainKind, ModelGain
-from enrich.offline.summary import sentence_spans
+from enrich.offline.tokens import sentence_spans
 
 _N = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _CLOSE = r"(?:\s?[}$])*"

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from functools import lru_cache
 
 from enrich.core.schema import MethodRole
-from enrich.offline.summary import sentence_spans
+from enrich.offline.tokens import sentence_spans
 
 _TAIL_WORD = re.compile(r"[A-Za-z][\w\-]*")
 # Words right before a mention: "our X", "the proposed X", "named X" / "prior X", "vanilla X".

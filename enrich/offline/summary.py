@@ -1,18 +1,13 @@
 """Extractive one-sentence summary: the sentence that states what the paper does.
 
 Abstracts follow a known arc (background, gap, "we propose", results), so the sentence carrying
-the contribution is found from its cue words rather than from word statistics. The sentence
-splitter lives here too because gains and roles work sentence by sentence.
-"""
+the contribution is found from its cue words rather than from word statistics."""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-_BOUNDARY = re.compile(r"[.!?][\"')\]]*(?:\s+(?=[\"'(\[]?[A-Z0-9\\$])|(?=[A-Z][a-z]))|\n[ \t]*\n")
-# A period after one of these does not end a sentence ("e.g. 5 minutes", "Smith et al. show").
-_ABBREV = re.compile(r"\b(?:e\.g|i\.e|et al|vs|cf|Figs?|Eqs?|Sec|Tab|No|approx|resp|incl|al)\.$")
+from enrich.offline.tokens import sentence_spans
 
 _PROPOSE = re.compile(
     r"\b(?:we|this (?:paper|work|study|article|letter))"
@@ -42,33 +37,6 @@ _BACKGROUND = re.compile(
     r"\b(?:however|recent(?:ly)?|existing|previous|prior|have been|has been|remains?|"
     r"challeng\w*|limited|suffer\w*|code|github|https?://|available at)\b"
 )
-
-
-@lru_cache(maxsize=256)
-def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """(start, end) of every sentence, whitespace-trimmed; abbreviations and decimals do not
-    split (a stop needs whitespace and then a capital, digit or LaTeX, or "word.Next")."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _BOUNDARY.finditer(text):
-        cut = match.start() + (text[match.start()] != "\n")
-        glued = not match.group(0)[-1].isspace()
-        if glued and not text[max(0, cut - 4) : cut - 1].isalpha():
-            continue  # "U.S.Army": a glued stop ends a sentence only after a word
-        if text[cut - 1] == "." and _ABBREV.search(text, max(start, cut - 8), cut):
-            continue
-        spans.append((start, cut))
-        start = match.end()
-    spans.append((start, len(text)))
-    trimmed: list[tuple[int, int]] = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if s < e:
-            trimmed.append((s, e))
-    return tuple(trimmed)
 
 
 def _score(sentence: str) -> float:

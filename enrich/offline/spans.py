@@ -1,0 +1,85 @@
+"""Clean-up of tagged spans: what a sequence tagger gets systematically wrong about names.
+
+The CRF sees one sentence of tokens at a time; these rules use what it cannot: the span as a
+whole (a generic phrase like "three real-world datasets" names nothing), the abstract around it
+(a span inside a URL is not an entity), coordination ("ISIC and ChestX" are two datasets), and the
+tagger's own confidence (on unfamiliar text a low-marginal span is more often wrong than right).
+All rules are general English cues; none lists this corpus's names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from enrich.offline.tokens import Token, word_set
+
+# Words that, on their own, name no particular method, task, dataset or metric.
+GENERIC = word_set(
+    """
+    method methods approach approaches model models framework frameworks technique techniques
+    algorithm algorithms system systems task tasks problem problems dataset datasets data
+    benchmark benchmarks corpus corpora performance result results experiment experiments
+    network networks architecture architectures module modules baseline baselines component
+    components strategy strategies scheme schemes mechanism mechanisms pipeline pipelines tool
+    tools solution solutions setting settings scenario scenarios application applications
+    downstream real-world world novel new proposed existing previous prior current recent
+    state-of-the-art sota various several different many multiple diverse extensive large small
+    simple effective efficient standard popular common conventional traditional typical one two
+    three four five six seven eight nine ten eleven twelve dozens numerous other others public
+    widely-used well-known challenging representative comprehensive competitive strong work
+    works paper study studies analysis way ways issue issues process domain domains field fields
+    area areas key important general specific experimental empirical further additional overall
+    baseline-based based same similar
+    """
+)
+
+_COUNT = re.compile(r"^(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)$")
+_URL = re.compile(r"(?:https?://|www\.|github\.com/|//)\S+", re.IGNORECASE)
+_NAMEY = re.compile(r"[A-Z0-9]")
+_CONJ = frozenset(["and", "or", ","])
+_ARTICLES = frozenset(["a", "an", "the"])
+
+
+def url_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges of URLs and repository paths in `text`."""
+    return [(m.start(), m.end()) for m in _URL.finditer(text)]
+
+
+def in_ranges(start: int, end: int, ranges: Sequence[tuple[int, int]]) -> bool:
+    return any(start < stop and end > begin for begin, stop in ranges)
+
+
+def is_generic(tokens: Sequence[Token]) -> bool:
+    """True when no word of the span names anything in particular."""
+    words = [t.text.lower() for t in tokens if t.text[0].isalnum()]
+    return all(w in GENERIC or _COUNT.match(w) for w in words)
+
+
+def drop_count(tokens: Sequence[Token], first: int, last: int) -> int:
+    """Skip a leading count ("nine few-shot classification datasets" -> "few-shot ...")."""
+    while first < last - 1 and _COUNT.match(tokens[first].text.lower()):
+        first += 1
+    return first
+
+
+def split_coordination(tokens: Sequence[Token], first: int, last: int) -> list[tuple[int, int]]:
+    """Split "ISIC and ChestX" or "CUB, Cars and Places" into its names, when every conjunct
+    looks like a name (has a capital or digit); phrases like "detection and segmentation
+    tasks" keep their shared head and stay whole."""
+    parts: list[tuple[int, int]] = []
+    begin = first
+    for i in range(first, last):
+        if tokens[i].text.lower() in _CONJ:
+            if i > begin:
+                parts.append((begin, i))
+            begin = i + 1
+    if begin < last:
+        parts.append((begin, last))
+    if len(parts) < 2:
+        return [(first, last)]
+    if all(any(_NAMEY.search(t.text) for t in tokens[a:b]) for a, b in parts) and all(
+        b - a <= 3 for a, b in parts
+    ):
+        return parts
+    return [(first, last)]

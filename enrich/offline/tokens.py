@@ -1,0 +1,76 @@
+"""Tokens and sentences with character offsets, so every tagged span maps back to the abstract.
+
+Words keep their inner hyphens, apostrophes, dots and plus signs ("trans-context-free",
+"VBench-2.0", "98.7", "C++"); brackets and other punctuation are tokens of their own; LaTeX
+commands (`\\%`, `\\times`) stay whole, so `$98.7\\%$` reads as `$ 98.7 \\% $`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+_TOKEN = re.compile(
+    r"\w+(?:[-.+]\w+|['\u2019](?![sS]\b)\w+)*\+*"  # words, numbers, compounds, C++; 's apart
+    r"|['\u2019][sS]\b"  # possessive
+    r"|\\[A-Za-z]+|\\."  # LaTeX commands and escapes
+    r"|\S",  # any other single character
+)
+
+
+def word_set(text: str) -> frozenset[str]:
+    """A lexicon written as whitespace-separated words."""
+    return frozenset(text.split())
+
+
+class Token(NamedTuple):
+    """One token: its text and the half-open character range it covers (a tuple: made by the
+    thousand per abstract, so cheap to build)."""
+
+    text: str
+    start: int
+    end: int
+
+
+_BOUNDARY = re.compile(r"[.!?][\"')\]]*(?:\s+(?=[\"'(\[]?[A-Z0-9\\$])|(?=[A-Z][a-z]))|\n[ \t]*\n")
+# A period after one of these does not end a sentence ("e.g. 5 minutes", "Smith et al. show").
+_ABBREV = re.compile(r"\b(?:e\.g|i\.e|et al|vs|cf|Figs?|Eqs?|Sec|Tab|No|approx|resp|incl|al)\.$")
+
+
+@lru_cache(maxsize=256)
+def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of every sentence, whitespace-trimmed; abbreviations and decimals do not
+    split (a stop needs whitespace and then a capital, digit or LaTeX, or "word.Next")."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        cut = match.start() + (text[match.start()] != "\n")
+        glued = not match.group(0)[-1].isspace()
+        if glued and not text[max(0, cut - 4) : cut - 1].isalpha():
+            continue  # "U.S.Army": a glued stop ends a sentence only after a word
+        if text[cut - 1] == "." and _ABBREV.search(text, max(start, cut - 8), cut):
+            continue
+        spans.append((start, cut))
+        start = match.end()
+    spans.append((start, len(text)))
+    trimmed: list[tuple[int, int]] = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            trimmed.append((s, e))
+    return tuple(trimmed)
+
+
+def sentences(text: str) -> list[list[Token]]:
+    """The tokens of each sentence, offsets relative to the whole `text`."""
+    out = []
+    finditer = _TOKEN.finditer
+    for start, end in sentence_spans(text):
+        tokens = [Token(m.group(), m.start(), m.end()) for m in finditer(text, start, end)]
+        if tokens:
+            out.append(tokens)
+    return out
