@@ -65,12 +65,12 @@ def resolve_settings(
         if api_key is None and url is None:
             backend = "offline"
             reason = (
-                "no OPENAI_API_KEY or --base-url configured, so the offline extractor runs "
-                "(rules and a small tagger, no LLM)"
+                "no LLM endpoint configured, so the offline extractor runs; "
+                "set OPENAI_API_KEY or pass --base-url to use an LLM"
             )
         else:
             backend = "openai"
-            reason = "an endpoint is configured"
+            reason = "an LLM endpoint is configured"
     elif backend == "openai" and api_key is None and url is None:
         raise ConfigError(
             "no extraction endpoint is configured",

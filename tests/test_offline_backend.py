@@ -58,12 +58,19 @@ def test_deterministic_and_every_item_is_a_span(backend: OfflineBackend) -> None
     assert result.extraction == first and result.requests == 0
 
 
+# SciERC dev holds its targets (relaxed 0.70, exact 0.55). On the corpus's own sets the floor is
+# the measured level (gold 0.437, dev 0.466 relaxed), short of the 0.55 target: the tagger learns
+# SciERC's broad notion of an entity, which over-predicts against our named-entity guidelines.
 @pytest.mark.parametrize(
     ("gold", "relaxed", "exact", "gains"),
-    [(SCIERC_DEV, 0.70, 0.55, None), (ROOT / "eval" / "gold.jsonl", 0.40, None, 0.75)],
-    ids=["scierc-dev", "corpus-gold"],
+    [
+        (SCIERC_DEV, 0.70, 0.55, None),
+        (ROOT / "eval" / "gold.jsonl", 0.42, None, 0.75),
+        (ROOT / "eval" / "dev.jsonl", 0.45, None, 0.75),
+    ],
+    ids=["scierc-dev", "corpus-gold", "corpus-dev"],
 )
-def test_quality_targets_hold(
+def test_quality_floors_hold(
     tmp_path: Path, gold: Path, relaxed: float, exact: float | None, gains: float | None
 ) -> None:
     argv = ["eval", "--gold", str(gold), "--backend", "offline", "--json", "--no-cache",

@@ -23,4 +23,4 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_quickstart_runs_the_main_job_on_the_sample_corpus() -> None:
     first = _quickstart_lines()[0]
-    assert "pip install" in first and "enrich papers corpus/" in first
+    assert "pip install" in first and first.endswith("enrich corpus/")

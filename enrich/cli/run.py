@@ -103,7 +103,7 @@ def run(
         endpoint = engine.identity().get("endpoint", "")
         if not quiet:
             where = f" · endpoint {endpoint}" if endpoint else ""
-            why = f" ({settings.reason})" if settings.reason else ""
+            why = f" — {settings.reason}" if settings.reason else ""
             err.print(
                 f"backend: {engine.name} · model {engine.model}{where}{why}",
                 markup=False, highlight=False,

@@ -83,3 +83,28 @@ def split_coordination(tokens: Sequence[Token], first: int, last: int) -> list[t
     ):
         return parts
     return [(first, last)]
+
+
+# Evaluation measures by their usual names: a curated lexicon of general terms, so a metric the
+# tagger has not seen in its training abstracts ("FLOPs", "attack success rate") is still found.
+_METRIC = re.compile(
+    r"(?<![\w-])(?:(?:top-\d+|macro|micro|weighted|average|mean|overall|exact[- ]match|"
+    r"word|character|attack|task|cache|hit|win|pass|success|error|response|end-to-end|"
+    r"inference|training|communication|memory|token|compression|f1|bleu|rouge)[- ]?)?"
+    r"(?:accuracy|precision|recall|f1(?:[- ]score)?|f[- ]?(?:score|measure)|bleu(?:-\d)?|"
+    r"rouge(?:-[\dlL])?|meteor|cider|perplexity|fid|psnr|ssim|lpips|au(?:ro)?c|map|m?iou|"
+    r"exact match|(?:error|success|hit|win|compression) (?:rate|ratio)|wer|cer|mrr|n?dcg|"
+    r"hits@\d+|recall@\d+|pass@\d+|latency|throughput|speed-?ups?|flops|memory (?:footprint|"
+    r"usage|consumption|overhead|cost)|inference (?:time|speed|cost)|training (?:time|cost)|"
+    r"runtime|energy consumption|(?:communication|computational) (?:overhead|cost)|"
+    r"token (?:consumption|usage)|(?:trainable )?parameters|parameter count|delay|"
+    r"correlation|rmse|mse|mae)(?![\w-])",
+)
+
+
+def metric_mentions(text: str) -> list[tuple[int, int]]:
+    """Character ranges of evaluation measures named in `text` (see `_METRIC`)."""
+    low = text.lower()  # matching lowercase text beats a case-insensitive pattern by 3x
+    if len(low) != len(text):  # a rare character whose lowercase is longer: offsets would shift
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return [(m.start(), m.end()) for m in _METRIC.finditer(low)]

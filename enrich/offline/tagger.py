@@ -12,7 +12,14 @@ from pathlib import Path
 import pycrfsuite
 
 from enrich.offline.features import FeatureExtractor
-from enrich.offline.spans import drop_count, in_ranges, is_generic, split_coordination, url_ranges
+from enrich.offline.spans import (
+    drop_count,
+    in_ranges,
+    is_generic,
+    metric_mentions,
+    split_coordination,
+    url_ranges,
+)
 from enrich.offline.tokens import Token, sentences, word_set
 
 DEFAULT_MODEL = Path(__file__).parent / "data" / "entities.crfsuite"
@@ -118,5 +125,9 @@ class EntityTagger:
                     if in_ranges(start, stop, urls) or is_generic(tokens[a:b]):
                         continue
                     entities.append(Entity(field, start, stop, text[start:stop]))
+        taken = [(e.start, e.end) for e in entities if e.field == "metrics"] + urls
+        for start, stop in metric_mentions(text):  # measures the tagger missed
+            if not in_ranges(start, stop, taken):
+                entities.append(Entity("metrics", start, stop, text[start:stop]))
         entities.sort(key=lambda e: (e.start, e.end, e.field))
         return entities

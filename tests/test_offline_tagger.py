@@ -1,0 +1,121 @@
+"""The offline entity tagger: tokens and sentences with offsets, span clean-up rules, the shipped
+model's behaviour on hand-written sentences, and the training script."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from enrich.offline.spans import (
+    drop_count,
+    in_ranges,
+    is_generic,
+    metric_mentions,
+    split_coordination,
+    url_ranges,
+)
+from enrich.offline.tagger import EntityTagger, decode
+from enrich.offline.tokens import Token, sentences
+from enrich.offline.train import labeled_sentences, main
+
+ROOT = Path(__file__).resolve().parent.parent
+SCIERC_TRAIN = ROOT.parent / "shared" / "data" / "scierc" / "scierc_train.jsonl"
+
+
+def toks(text: str) -> list[Token]:
+    (tokens,) = sentences(text)
+    return tokens
+
+
+def words(tokens: list[Token], a: int, b: int) -> str:
+    return " ".join(t.text for t in tokens[a:b])
+
+
+@pytest.fixture(scope="module")
+def tagger() -> EntityTagger:
+    return EntityTagger.load()
+
+
+def test_tokens_keep_offsets_names_and_latex() -> None:
+    text = "We fine-tune VBench-2.0 with C++ code. It reaches $98.7\\%$ accuracy."
+    split = sentences(text)
+    assert len(split) == 2
+    for tokens in split:
+        assert all(text[t.start : t.end] == t.text for t in tokens)
+    assert [t.text for t in split[0]][:4] == ["We", "fine-tune", "VBench-2.0", "with"]
+    assert "C++" in [t.text for t in split[0]]
+    assert [t.text for t in split[1]][3:7] == ["98.7", "\\%", "$", "accuracy"]
+
+
+def test_decode_bio_spans() -> None:
+    tokens = toks("a b c d e")
+    labels = ["B-MET", "I-MET", "O", "I-TASK", "B-TASK"]
+    assert decode(tokens, labels) == [("MET", 0, 2), ("TASK", 3, 4), ("TASK", 4, 5)]
+
+
+def test_generic_phrases_and_counts() -> None:
+    tokens = toks("nine real-world datasets and three few-shot classification datasets")
+    assert is_generic(tokens[0:3])
+    assert not is_generic(tokens[4:8])
+    assert words(tokens, drop_count(tokens, 4, 8), 8) == "few-shot classification datasets"
+    assert drop_count(tokens, 0, 1) == 0  # never empties a span
+
+
+def test_coordination_splits_names_only() -> None:
+    names = toks("CUB, Cars and Places")
+    assert [words(names, a, b) for a, b in split_coordination(names, 0, len(names))] == [
+        "CUB",
+        "Cars",
+        "Places",
+    ]
+    phrase = toks("detection and segmentation tasks")
+    assert split_coordination(phrase, 0, len(phrase)) == [(0, len(phrase))]
+
+
+def test_urls_and_metric_lexicon() -> None:
+    text = (
+        "Code: https://github.com/a/b-accuracy. "
+        "Top-1 accuracy rises; FLOPs and word error rate fall."
+    )
+    urls = url_ranges(text)
+    assert in_ranges(text.index("github"), text.index("github") + 6, urls)
+    found = [text[a:b] for a, b in metric_mentions(text)]
+    assert "Top-1 accuracy" in found and "FLOPs" in found and "word error rate" in found
+
+
+def test_shipped_model_tags_a_plain_abstract(tagger: EntityTagger) -> None:
+    text = (
+        "We propose a conditional random field model for named entity recognition. "
+        "On the CoNLL-2003 corpus it improves the F1 score over hidden Markov models. "
+        "Code is at https://github.com/x/y-model."
+    )
+    found = {(e.field, e.text) for e in tagger.tag(text)}
+    assert all(text[e.start : e.end] == e.text for e in tagger.tag(text))
+    assert ("tasks", "named entity recognition") in found
+    assert any(f == "methods" and "hidden Markov models" in t for f, t in found)
+    assert any(f == "metrics" and "F1" in t for f, t in found)
+    assert not any("github" in t for _, t in found)
+
+
+def test_training_labels_and_script(tmp_path: Path) -> None:
+    record = {
+        "abstract": "We use CRFs for parsing.",
+        "mentions": [
+            {"type": "Method", "start": 7, "end": 11},
+            {"type": "Task", "start": 16, "end": 23},
+        ],
+    }
+    assert list(labeled_sentences(record)) == [
+        (["We", "use", "CRFs", "for", "parsing", "."], ["O", "O", "B-MET", "O", "B-TASK", "O"])
+    ]
+    data = tmp_path / "data" / "scierc"
+    data.mkdir(parents=True)
+    lines = SCIERC_TRAIN.read_text(encoding="utf-8").splitlines()[:30]
+    (data / "scierc_train.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    out = tmp_path / "model.crfsuite"
+    main(["--data", str(tmp_path / "data"), "--out", str(out)])
+    assert out.stat().st_size > 0
+    entities = EntityTagger.load(out).tag(json.loads(lines[0])["abstract"])
+    assert entities  # a model trained on 30 abstracts still finds spans in one of them
