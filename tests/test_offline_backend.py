@@ -15,7 +15,7 @@ from enrich.cli import app
 from enrich.core.grounding import ground
 
 ROOT = Path(__file__).resolve().parent.parent
-SCIERC_DEV = ROOT.parent / "shared" / "data" / "scierc" / "scierc_dev.jsonl"
+SCIERC_DEV = ROOT / "tests" / "fixtures" / "scierc" / "scierc_dev.jsonl"
 NO_ENDPOINT = {"OPENAI_API_KEY": "", "OPENAI_BASE_URL": "", "ENRICH_MODEL": ""}
 runner = CliRunner()
 
