@@ -1,4 +1,5 @@
-"""The files a run leaves in its output folder: papers.jsonl (one record per paper) and run.json."""
+"""The files a run leaves in its output folder: papers.jsonl (one record per paper), profiles.json
+(the researcher-profile headers the corpus carried) and run.json."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from enrich.core.models import Profile
 from enrich.export import atomic_write_text
 from enrich.pipeline import PaperOutcome, RunStats
 from enrich.pricing import cost_usd
@@ -56,8 +58,13 @@ def write_outputs(
     outcomes: Sequence[PaperOutcome],
     provenance: Mapping[str, object],
     summary: Mapping[str, object],
+    profiles: Sequence[Profile] = (),
 ) -> None:
-    """Write papers.jsonl then run.json, each atomically."""
+    """Write papers.jsonl, profiles.json, then run.json, each atomically."""
     lines = (json.dumps(paper_record(o, provenance), ensure_ascii=False) for o in outcomes)
     atomic_write_text(folder / "papers.jsonl", "".join(line + "\n" for line in lines))
+    headers = [p.model_dump(mode="json") for p in profiles]
+    atomic_write_text(
+        folder / "profiles.json", json.dumps(headers, indent=2, ensure_ascii=False) + "\n"
+    )
     atomic_write_text(folder / "run.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")

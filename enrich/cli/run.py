@@ -130,7 +130,7 @@ def run(
         "schema_hash": schema_hash(),
     }
     summary = run_summary(stats, provenance, endpoint=endpoint, model=engine.model)
-    write_outputs(out, outcomes, provenance, summary)
+    write_outputs(out, outcomes, provenance, summary, corpus_result.profiles)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     if not quiet:

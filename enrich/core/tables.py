@@ -1,0 +1,201 @@
+"""The extracted tables: a run's paper records flattened into long rows, one per item.
+
+Everything the review outputs show (CSV files, SQLite, report.html, summary.md, `enrich show`)
+reads these rows, so they agree with each other. Each named item carries its surface string and a
+canonical form for grouping ("ImageNet-1k" and "ImageNet 1K" -> "imagenet 1k"); each item keeps
+its character span in the abstract, or is marked ungrounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from enrich.core.textmatch import normalize
+
+ITEM_FIELDS = ("methods", "tasks", "datasets", "metrics")
+
+
+def canonical(name: str) -> str:
+    """The grouping form of a name: gold-format normalization (case, Unicode, hyphens,
+    punctuation, articles), so spelling variants of one name fall together."""
+    return normalize(name) or name.strip().lower()
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """One paper: bibliographic fields, the run's verdict, the one-line summary."""
+
+    paper_id: str
+    title: str
+    authors: str  # "; "-joined
+    year: int | None
+    date: str | None
+    category: str | None
+    profiles: str  # "; "-joined profile names the paper was listed under
+    has_code: bool | None
+    code_url: str | None
+    url: str | None
+    doi: str | None
+    arxiv_id: str | None
+    status: str
+    error: str | None
+    backend: str | None
+    model: str | None
+    summary: str | None
+    abstract: str
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One extracted method, task, dataset or metric of a paper."""
+
+    paper_id: str
+    field: str  # methods | tasks | datasets | metrics
+    position: int  # order within the paper's field
+    name: str
+    canonical: str
+    text: str  # the abstract's own words ("" when ungrounded)
+    start: int | None
+    end: int | None
+    grounded: bool
+    role: str | None = None  # methods only: proposed | baseline | used
+
+
+@dataclass(frozen=True)
+class GainRow:
+    """One claimed quantitative result of a paper."""
+
+    paper_id: str
+    position: int
+    metric: str | None
+    metric_canonical: str | None
+    value: float
+    unit: str | None
+    kind: str
+    baseline: str | None
+    baseline_value: float | None
+    dataset: str | None
+    dataset_canonical: str | None
+    text: str
+    start: int | None
+    end: int | None
+    grounded: bool
+
+
+@dataclass
+class Tables:
+    """All rows of one run."""
+
+    papers: list[PaperRow] = field(default_factory=list)
+    items: list[ItemRow] = field(default_factory=list)
+    gains: list[GainRow] = field(default_factory=list)
+
+    def field_items(self, name: str) -> list[ItemRow]:
+        return [row for row in self.items if row.field == name]
+
+
+def _joined(values: Iterable[object]) -> str:
+    return "; ".join(str(v) for v in values if v)
+
+
+def _opt_canonical(name: object) -> str | None:
+    return canonical(name) if isinstance(name, str) and name.strip() else None
+
+
+def paper_row(record: Mapping[str, Any]) -> PaperRow:
+    extraction = record.get("extraction") or {}
+    sources = record.get("sources") or []
+    profiles = dict.fromkeys(s.get("profile") for s in sources if s.get("profile"))
+    code = record.get("code_urls") or []
+    return PaperRow(
+        paper_id=str(record["id"]),
+        title=str(record.get("title") or ""),
+        authors=_joined(record.get("authors") or []),
+        year=record.get("year"),
+        date=record.get("date"),
+        category=record.get("category"),
+        profiles=_joined(profiles),
+        has_code=record.get("has_code"),
+        code_url=code[0] if code else None,
+        url=record.get("url"),
+        doi=record.get("doi"),
+        arxiv_id=record.get("arxiv_id"),
+        status=str(record.get("status") or ""),
+        error=record.get("error"),
+        backend=record.get("backend"),
+        model=record.get("model"),
+        summary=extraction.get("summary") or None,
+        abstract=str(record.get("abstract") or ""),
+    )
+
+
+def _item_rows(paper_id: str, extraction: Mapping[str, Any]) -> list[ItemRow]:
+    rows: list[ItemRow] = []
+    for name in ITEM_FIELDS:
+        position = 0
+        for item in extraction.get(name) or []:
+            span = item.get("span") or {}
+            rows.append(
+                ItemRow(
+                    paper_id=paper_id,
+                    field=name,
+                    position=position,
+                    name=item["name"],
+                    canonical=canonical(item["name"]),
+                    text=item.get("text") or item["name"],
+                    start=span.get("start"),
+                    end=span.get("end"),
+                    grounded=True,
+                    role=item.get("role"),
+                )
+            )
+            position += 1
+        for missing in extraction.get("ungrounded") or []:
+            if missing.get("field") != name:
+                continue
+            value = str(missing.get("value") or "")
+            rows.append(
+                ItemRow(paper_id, name, position, value, canonical(value), "", None, None, False)
+            )
+            position += 1
+    return rows
+
+
+def _gain_rows(paper_id: str, extraction: Mapping[str, Any]) -> list[GainRow]:
+    rows: list[GainRow] = []
+    for position, gain in enumerate(extraction.get("gains") or []):
+        span = gain.get("span") or {}
+        rows.append(
+            GainRow(
+                paper_id=paper_id,
+                position=position,
+                metric=gain.get("metric"),
+                metric_canonical=_opt_canonical(gain.get("metric")),
+                value=float(gain["value"]),
+                unit=gain.get("unit"),
+                kind=str(gain.get("kind") or ""),
+                baseline=gain.get("baseline"),
+                baseline_value=gain.get("baseline_value"),
+                dataset=gain.get("dataset"),
+                dataset_canonical=_opt_canonical(gain.get("dataset")),
+                text=str(gain.get("text") or ""),
+                start=span.get("start"),
+                end=span.get("end"),
+                grounded=bool(span),
+            )
+        )
+    return rows
+
+
+def build_tables(records: Sequence[Mapping[str, Any]]) -> Tables:
+    """Rows for every paper record of a run (papers.jsonl lines, parsed)."""
+    tables = Tables()
+    for record in records:
+        row = paper_row(record)
+        tables.papers.append(row)
+        extraction = record.get("extraction") or {}
+        tables.items.extend(_item_rows(row.paper_id, extraction))
+        tables.gains.extend(_gain_rows(row.paper_id, extraction))
+    return tables
