@@ -59,6 +59,14 @@ def render(papers: Sequence[Paper], fmt: str) -> str:
     return buffer.getvalue()
 
 
+def shareable(path: str | Path) -> None:
+    """Give a temporary file the usual permissions (mkstemp makes it 0600): outputs are meant
+    to be read by others (Datasette, a shared folder)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    Path(path).chmod(0o666 & ~mask)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write via a temporary file in the same folder and rename, so readers never see half."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,6 +74,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+        shareable(tmp)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -139,3 +139,12 @@ def _record(method: str, task: str) -> dict[str, object]:
             {"type": "Task", "start": start, "end": start + len(task)},
         ],
     }
+
+
+def test_latex_styled_word_keeps_its_first_letter() -> None:
+    from enrich.offline.tagger import _whole_word
+
+    text = "three parts: \\textbf{I}nstructions and (\\emph{R}esponses)"
+    assert text[_whole_word(text, text.index("nstructions")) :].startswith("\\textbf{I}nstr")
+    assert text[_whole_word(text, text.index("esponses")) :].startswith("\\emph{R}esp")
+    assert _whole_word(text, text.index("parts")) == text.index("parts")

@@ -45,7 +45,7 @@ app = typer.Typer(
         "arXiv Atom/OAI XML, plain text) into structured, de-duplicated tables."
     ),
     epilog="Examples: enrich corpus/ --base-url http://127.0.0.1:8080/v1 · "
-    "enrich papers corpus/ --out papers.csv",
+    "enrich show enriched/ --dataset imagenet · enrich papers corpus/ --out papers.csv",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -86,11 +86,13 @@ def _root(
 
 
 def _register() -> None:
-    from enrich.cli import cache, papers, run
+    from enrich.cli import cache, papers, report, run, show
     from enrich.cli import eval as eval_cli
 
     app.command(name="run")(translate_errors(run.run))
     app.command(name="papers")(translate_errors(papers.papers))
+    app.command(name="report")(translate_errors(report.report))
+    app.command(name="show")(translate_errors(show.show))
     cache.cache_app.command(name="stats")(translate_errors(cache.stats))
     cache.cache_app.command(name="clear")(translate_errors(cache.clear))
     app.add_typer(cache.cache_app, name="cache")

@@ -1,4 +1,5 @@
-"""`enrich run` (also plain `enrich CORPUS`): ingest, extract, write papers.jsonl and run.json."""
+"""`enrich run` (also plain `enrich CORPUS`): ingest, extract, write papers.jsonl and run.json,
+then the review outputs."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from enrich.outputs import run_summary, write_outputs
 from enrich.pipeline import run_extraction
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
 from enrich.readers.base import ReadOptions
+from enrich.review import load_run
+from enrich.review.build import write_review
 
 
 def run(
@@ -80,9 +83,11 @@ def run(
     """Extract methods, tasks, datasets, metrics and claimed gains from every abstract in CORPUS.
 
     Writes OUT/papers.jsonl (each paper with its grounded extraction, status, backend, model,
-    prompt hash and cached flag) and OUT/run.json (counts, cache hits, requests, retries,
-    failures, tokens, cost when the model's price is known, wall time). Results are cached, so
-    an unchanged rerun sends no requests and an interrupted run resumes where it stopped.
+    prompt hash and cached flag), OUT/profiles.json and OUT/run.json (counts, cache hits,
+    requests, retries, failures, tokens, cost when the model's price is known, wall time), then
+    the review outputs: papers/methods/tasks/datasets/metrics/gains .csv, enrich.sqlite,
+    report.html and summary.md (`enrich report` rebuilds them). Results are cached, so an
+    unchanged rerun sends no requests and an interrupted run resumes where it stopped.
     """
     settings = resolve_settings(
         backend=backend, model=model, base_url=base_url, cache_dir=cache_dir
@@ -131,6 +136,7 @@ def run(
     }
     summary = run_summary(stats, provenance, endpoint=endpoint, model=engine.model)
     write_outputs(out, outcomes, provenance, summary, corpus_result.profiles)
+    write_review(load_run(out))
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     if not quiet:
@@ -140,7 +146,8 @@ def run(
             f"failed, {stats.skipped} without abstract; {stats.requests} requests, "
             f"{stats.usage.prompt_tokens:,} prompt + {stats.usage.completion_tokens:,} "
             f"completion tokens" + ("" if cost is None else f", ${cost:.4f}")
-            + f"; {stats.ungrounded} ungrounded items; wrote {out / 'papers.jsonl'}",
+            + f"; {stats.ungrounded} ungrounded items; wrote {out / 'papers.jsonl'}, "
+            + "report.html, summary.md, enrich.sqlite and the CSV tables",
             markup=False, highlight=False,
         )  # fmt: skip
     if stats.failures:

@@ -33,7 +33,7 @@ class PaperRow:
     year: int | None
     date: str | None
     category: str | None
-    profiles: str  # "; "-joined profile names the paper was listed under
+    profiles: str  # "; "-joined labels (`profile_label`) of the profiles listing the paper
     has_code: bool | None
     code_url: str | None
     url: str | None
@@ -96,6 +96,16 @@ class Tables:
         return [row for row in self.items if row.field == name]
 
 
+def profile_label(source: Mapping[str, Any]) -> str:
+    """A profile's display name: its researcher's name, else its dump file's stem (dumps of the
+    glued layout carry no name)."""
+    name = source.get("profile")
+    if name:
+        return str(name)
+    path = str(source.get("path") or "")
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "(unknown profile)"
+
+
 def _joined(values: Iterable[object]) -> str:
     return "; ".join(str(v) for v in values if v)
 
@@ -107,7 +117,7 @@ def _opt_canonical(name: object) -> str | None:
 def paper_row(record: Mapping[str, Any]) -> PaperRow:
     extraction = record.get("extraction") or {}
     sources = record.get("sources") or []
-    profiles = dict.fromkeys(s.get("profile") for s in sources if s.get("profile"))
+    profiles = dict.fromkeys(profile_label(s) for s in sources if s.get("format") == "profile")
     code = record.get("code_urls") or []
     return PaperRow(
         paper_id=str(record["id"]),

@@ -81,6 +81,17 @@ def _trim(tokens: list[Token], begin: int, end: int) -> tuple[int, int]:
     return begin, end
 
 
+def _whole_word(text: str, start: int) -> int:
+    """Move a start that falls inside a LaTeX-styled word ("\\textbf{I}nstructions") back to
+    the word's first character, so the span names the whole word."""
+    if start == 0 or text[start - 1] != "}":
+        return start
+    begin = start
+    while begin > 0 and not text[begin - 1].isspace() and text[begin - 1] not in "([":
+        begin -= 1
+    return begin if "\\" in text[begin:start] else start
+
+
 class EntityTagger:
     """Loads the CRF once; `tag` returns the entities of one abstract, sorted by start."""
 
@@ -121,7 +132,7 @@ class EntityTagger:
                     continue
                 begin = drop_count(tokens, begin, end)
                 for a, b in split_coordination(tokens, begin, end):
-                    start, stop = tokens[a].start, tokens[b - 1].end
+                    start, stop = _whole_word(text, tokens[a].start), tokens[b - 1].end
                     if in_ranges(start, stop, urls) or is_generic(tokens[a:b]):
                         continue
                     entities.append(Entity(field, start, stop, text[start:stop]))

@@ -1,0 +1,32 @@
+"""Rebuild every review output of a run folder from its own files, in one call.
+
+`enrich CORPUS` calls it after writing papers.jsonl; `enrich report OUT_DIR` calls it alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from enrich.review import RunFiles, load_run
+from enrich.review.digest import write_summary
+from enrich.review.html_report import write_report
+from enrich.review.tabular import SQLITE_FILE, write_csvs, write_sqlite
+
+
+def write_review(files: RunFiles) -> dict[str, int]:
+    """CSV tables, enrich.sqlite, report.html and summary.md; returns {file: rows or papers}."""
+    tables = files.tables()
+    folder = files.folder
+    written = write_csvs(folder, tables)
+    counts = write_sqlite(folder / SQLITE_FILE, tables, files.run)
+    written[SQLITE_FILE] = sum(counts.values())
+    write_report(folder, tables, files.profiles, files.run)
+    written["report.html"] = len(tables.papers)
+    write_summary(folder, tables, files.profiles, files.run, files.records)
+    written["summary.md"] = len(files.profiles)
+    return written
+
+
+def rebuild(folder: Path) -> dict[str, int]:
+    """`write_review` of the run saved in `folder`."""
+    return write_review(load_run(folder))

@@ -1,0 +1,251 @@
+"""A run's tables as long CSV files and one SQLite database, for analysts' own tools.
+
+Both are written from the same `Tables` rows and the same column lists, so a CSV file and its
+SQLite table always hold the same rows. Every file is replaced atomically: a failed write leaves
+the previous file (or nothing), never half a table. The SQLite `runs` table is the exception to
+"rebuilt from this run only": it keeps the rows of earlier runs, so one database file collects
+the history of an output folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import closing
+from pathlib import Path
+
+from enrich.core.tables import ITEM_FIELDS, GainRow, ItemRow, PaperRow, Tables
+from enrich.errors import EnrichError
+from enrich.export import atomic_write_text, shareable
+
+SQLITE_FILE = "enrich.sqlite"
+
+PAPER_COLUMNS = tuple(f.name for f in dataclasses.fields(PaperRow))
+ITEM_COLUMNS = ("paper_id", "position", "name", "canonical", "text", "start", "end", "grounded")
+METHOD_COLUMNS = (*ITEM_COLUMNS, "role")
+GAIN_COLUMNS = (
+    "paper_id", "position", "metric", "metric_canonical", "value", "unit", "kind", "baseline",
+    "baseline_value", "dataset", "dataset_canonical", "text", "start", "end", "grounded",
+)  # fmt: skip
+RUN_COLUMNS = (
+    "finished_at", "backend", "model", "endpoint", "prompt_hash", "schema_hash", "papers",
+    "extracted", "failures", "wall_seconds",
+)  # fmt: skip
+
+# Indexed columns per table: the ones analysts group and filter by.
+INDEXES: dict[str, tuple[str, ...]] = {
+    "methods": ("canonical", "role"),
+    "tasks": ("canonical",),
+    "datasets": ("canonical",),
+    "metrics": ("canonical",),
+    "gains": ("metric_canonical", "dataset_canonical"),
+}
+
+Row = PaperRow | ItemRow | GainRow
+
+
+def _columns(table: str) -> tuple[str, ...]:
+    if table == "papers":
+        return PAPER_COLUMNS
+    if table == "gains":
+        return GAIN_COLUMNS
+    return METHOD_COLUMNS if table == "methods" else ITEM_COLUMNS
+
+
+def _rows(tables: Tables) -> dict[str, Sequence[Row]]:
+    """Rows per output table, in the order the files and tables are written (papers first)."""
+    out: dict[str, Sequence[Row]] = {"papers": tables.papers}
+    for name in ITEM_FIELDS:
+        out[name] = tables.field_items(name)
+    out["gains"] = tables.gains
+    return out
+
+
+def _values(row: Row, columns: Sequence[str]) -> tuple[object, ...]:
+    return tuple(getattr(row, column) for column in columns)
+
+
+# ---------------------------------------------------------------------------------------- CSV
+
+
+def _csv_cell(value: object) -> str:
+    """None -> empty, booleans -> true/false: the convention of `enrich papers --format csv`."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def render_csv(columns: Sequence[str], rows: Iterable[tuple[object, ...]]) -> str:
+    """A header row, then one line per row (RFC 4180 quoting, "\\n" line ends)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
+    return buffer.getvalue()
+
+
+def write_csvs(folder: Path, tables: Tables) -> dict[str, int]:
+    """Write papers.csv, methods.csv, tasks.csv, datasets.csv, metrics.csv and gains.csv
+    (long tables keyed by paper_id); return {file name: data row count}."""
+    counts: dict[str, int] = {}
+    for table, rows in _rows(tables).items():
+        columns = _columns(table)
+        text = render_csv(columns, (_values(row, columns) for row in rows))
+        atomic_write_text(folder / f"{table}.csv", text)
+        counts[f"{table}.csv"] = len(rows)
+    return counts
+
+
+# ------------------------------------------------------------------------------------- SQLite
+
+
+def _sql_type(row_type: type, column: str) -> str:
+    """The column's SQLite type from the row model's annotation, so the two cannot drift."""
+    annotation = str(next(f.type for f in dataclasses.fields(row_type) if f.name == column))
+    base = "TEXT"
+    if "float" in annotation:
+        base = "REAL"
+    elif "int" in annotation or "bool" in annotation:
+        base = "INTEGER"
+    return base if "None" in annotation else f"{base} NOT NULL"
+
+
+def _create_statements(table: str) -> list[str]:
+    row_type: type = PaperRow if table == "papers" else GainRow if table == "gains" else ItemRow
+    columns = [f'"{c}" {_sql_type(row_type, c)}' for c in _columns(table)]
+    if table == "papers":
+        keys = ["PRIMARY KEY (paper_id)"]
+    else:
+        keys = [
+            "PRIMARY KEY (paper_id, position)",
+            "FOREIGN KEY (paper_id) REFERENCES papers(paper_id)",
+        ]
+    statements = [f"CREATE TABLE {table} ({', '.join(columns + keys)})"]
+    statements += [
+        f'CREATE INDEX idx_{table}_{column} ON {table} ("{column}")'
+        for column in INDEXES.get(table, ())
+    ]
+    return statements
+
+
+RUNS_TABLE = (
+    "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, finished_at TEXT NOT NULL, backend TEXT, "
+    "model TEXT NOT NULL, endpoint TEXT, prompt_hash TEXT, schema_hash TEXT, papers INTEGER, "
+    "extracted INTEGER, failures INTEGER, wall_seconds REAL, run_json TEXT NOT NULL, "
+    "UNIQUE (finished_at, model))"
+)
+
+
+def _run_key(run: Mapping[str, object]) -> tuple[str, str] | None:
+    """(finished_at, model): what makes a run distinct; None when run.json says neither."""
+    finished, model = run.get("finished_at"), run.get("model")
+    if not finished and not model:
+        return None
+    return str(finished or ""), str(model or "")
+
+
+def _earlier_runs(path: Path) -> list[dict[str, object]]:
+    """The run.json of every run already recorded in `path`, oldest first."""
+    if not path.exists():
+        return []
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as old:
+            has_runs = old.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
+            ).fetchone()
+            query = "SELECT run_json FROM runs ORDER BY run_id"
+            stored = old.execute(query).fetchall() if has_runs else []
+    except sqlite3.DatabaseError as exc:
+        raise EnrichError(
+            f"{path}: not an enrich database ({exc})",
+            "move it aside or delete it; its run history cannot be kept",
+        ) from exc
+    runs: list[dict[str, object]] = []
+    for (text,) in stored:
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(value, dict):
+            runs.append(value)
+    return runs
+
+
+def _run_values(run: Mapping[str, object]) -> tuple[object, ...]:
+    """One `runs` row: the key columns never NULL, nested values as text, run.json in full."""
+    finished, model = _run_key(run) or ("", "")
+    values: list[object] = []
+    for column in RUN_COLUMNS:
+        value = {"finished_at": finished, "model": model}.get(column, run.get(column))
+        simple = value is None or isinstance(value, str | int | float)
+        values.append(value if simple else json.dumps(value, ensure_ascii=False))
+    return (*values, json.dumps(run, ensure_ascii=False))
+
+
+def _build(db: sqlite3.Connection, tables: Tables, runs: Sequence[Mapping[str, object]]) -> None:
+    db.execute("PRAGMA foreign_keys = ON")
+    for table, rows in _rows(tables).items():
+        columns = _columns(table)
+        for statement in _create_statements(table):
+            db.execute(statement)
+        marks = ", ".join("?" * len(columns))
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        try:
+            db.executemany(
+                f"INSERT INTO {table} ({quoted}) VALUES ({marks})",
+                [_values(row, columns) for row in rows],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise EnrichError(
+                f"{table}: rows clash ({exc}): a repeated or unknown paper id",
+                "rerun `enrich CORPUS --out DIR` to rewrite it",
+            ) from exc
+    db.execute(RUNS_TABLE)
+    marks = ", ".join("?" * (len(RUN_COLUMNS) + 1))
+    db.executemany(
+        f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}, run_json) VALUES ({marks})",
+        [_run_values(run) for run in runs],
+    )
+
+
+def write_sqlite(path: Path, tables: Tables, run: Mapping[str, object]) -> dict[str, int]:
+    """Build the database at `path` (usually OUT/enrich.sqlite) from this run's rows, keeping
+    earlier runs' rows in `runs`; return {table: row count}. Built in a temporary file beside
+    `path` and renamed over it, so a failure leaves the old database untouched."""
+    runs: list[Mapping[str, object]] = []
+    seen: set[tuple[str, str]] = set()
+    for candidate in [*_earlier_runs(path), run]:
+        key = _run_key(candidate)
+        if key is not None and key not in seen:
+            seen.add(key)
+            runs.append(candidate)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        db = sqlite3.connect(tmp)
+        try:
+            with db:
+                _build(db, tables, runs)
+            names = [*_rows(tables), "runs"]
+            counts = {
+                name: int(db.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0])
+                for name in names
+            }
+        finally:
+            db.close()
+        shareable(tmp)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return counts
