@@ -102,6 +102,21 @@ def test_report_in_headless_chromium(report: Report, browser: WebDriver) -> None
     assert mark.get_attribute("textContent") == abstract[item.start : item.end]
     assert item.field in str(mark.get_attribute("class")).split()
 
+    # every grounded item of every paper is highlighted once, on its own characters
+    marks = browser.execute_script(
+        "return [...document.querySelectorAll('article.card .abstract mark.hl')]"
+        ".map(m => [m.closest('article').dataset.id, m.dataset.field,"
+        " Number(m.dataset.pos), m.textContent])"
+    )
+    abstracts = {p.paper_id: p.abstract for p in tables.papers}
+    expected = sorted(
+        [i.paper_id, i.field, i.position, abstracts[i.paper_id][i.start : i.end]]
+        for i in tables.items
+        if i.grounded and i.start is not None and i.end is not None
+    )
+    assert len(expected) > 1000
+    assert sorted(marks) == expected
+
     # a dataset filter narrows the cards to the papers naming that dataset
     datasets = [i for i in tables.items if i.field == "datasets"]
     chosen = max({i.canonical for i in datasets}, key=lambda c: (sum(
