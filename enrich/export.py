@@ -19,7 +19,8 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _cell(value: object) -> str:
+def csv_cell(value: object) -> str:
+    """None -> empty, booleans -> true/false: the CSV convention of every table enrich writes."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -30,7 +31,7 @@ def _cell(value: object) -> str:
 def csv_row(paper: Paper) -> dict[str, str]:
     """A flat row: lists joined with "; ", sources as `path:line`."""
     data = paper.model_dump()
-    row = {key: _cell(data[key]) for key in CSV_COLUMNS if key in data}
+    row = {key: csv_cell(data[key]) for key in CSV_COLUMNS if key in data}
     row["authors"] = "; ".join(paper.authors)
     row["affiliations"] = "; ".join(paper.affiliations)
     row["code_urls"] = " ".join(paper.code_urls)

@@ -12,6 +12,7 @@ from enrich.core.models import Profile
 from enrich.export import atomic_write_text
 from enrich.pipeline import PaperOutcome, RunStats
 from enrich.pricing import cost_usd
+from enrich.review import RunFiles
 
 
 def paper_record(outcome: PaperOutcome, provenance: Mapping[str, object]) -> dict[str, object]:
@@ -59,12 +60,15 @@ def write_outputs(
     provenance: Mapping[str, object],
     summary: Mapping[str, object],
     profiles: Sequence[Profile] = (),
-) -> None:
-    """Write papers.jsonl, profiles.json, then run.json, each atomically."""
-    lines = (json.dumps(paper_record(o, provenance), ensure_ascii=False) for o in outcomes)
+) -> RunFiles:
+    """Write papers.jsonl, profiles.json, then run.json, each atomically; return what was
+    written, so the review outputs are built without reading it back."""
+    records = [paper_record(o, provenance) for o in outcomes]
+    lines = (json.dumps(record, ensure_ascii=False) for record in records)
     atomic_write_text(folder / "papers.jsonl", "".join(line + "\n" for line in lines))
     headers = [p.model_dump(mode="json") for p in profiles]
     atomic_write_text(
         folder / "profiles.json", json.dumps(headers, indent=2, ensure_ascii=False) + "\n"
     )
     atomic_write_text(folder / "run.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return RunFiles(folder, records, headers, dict(summary))

@@ -24,7 +24,6 @@ from enrich.outputs import run_summary, write_outputs
 from enrich.pipeline import run_extraction
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
 from enrich.readers.base import ReadOptions
-from enrich.review import load_run
 from enrich.review.build import write_review
 
 
@@ -135,8 +134,7 @@ def run(
         "schema_hash": schema_hash(),
     }
     summary = run_summary(stats, provenance, endpoint=endpoint, model=engine.model)
-    write_outputs(out, outcomes, provenance, summary, corpus_result.profiles)
-    write_review(load_run(out))
+    write_review(write_outputs(out, outcomes, provenance, summary, corpus_result.profiles))
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     if not quiet:

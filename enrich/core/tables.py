@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from enrich.core.textmatch import normalize
@@ -96,14 +97,12 @@ class Tables:
         return [row for row in self.items if row.field == name]
 
 
-def profile_label(source: Mapping[str, Any]) -> str:
+def profile_label(name: object, path: object, fallback: str = "(unknown profile)") -> str:
     """A profile's display name: its researcher's name, else its dump file's stem (dumps of the
-    glued layout carry no name)."""
-    name = source.get("profile")
-    if name:
-        return str(name)
-    path = str(source.get("path") or "")
-    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "(unknown profile)"
+    glued layout carry no name), else `fallback`."""
+    if isinstance(name, str) and name.strip():
+        return name.strip()
+    return PurePath(str(path)).stem if path else fallback
 
 
 def _joined(values: Iterable[object]) -> str:
@@ -117,7 +116,11 @@ def _opt_canonical(name: object) -> str | None:
 def paper_row(record: Mapping[str, Any]) -> PaperRow:
     extraction = record.get("extraction") or {}
     sources = record.get("sources") or []
-    profiles = dict.fromkeys(profile_label(s) for s in sources if s.get("format") == "profile")
+    profiles = dict.fromkeys(
+        profile_label(s.get("profile"), s.get("path"))
+        for s in sources
+        if s.get("format") == "profile"
+    )
     code = record.get("code_urls") or []
     return PaperRow(
         paper_id=str(record["id"]),

@@ -38,7 +38,6 @@ _COUNT = re.compile(r"^(\d+|one|two|three|four|five|six|seven|eight|nine|ten|ele
 _URL = re.compile(r"(?:https?://|www\.|github\.com/|//)\S+", re.IGNORECASE)
 _NAMEY = re.compile(r"[A-Z0-9]")
 _CONJ = frozenset(["and", "or", ","])
-_ARTICLES = frozenset(["a", "an", "the"])
 
 
 def url_ranges(text: str) -> list[tuple[int, int]]:

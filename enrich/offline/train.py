@@ -100,14 +100,15 @@ def figures(records: Sequence[GoldRecord], predictions: dict[str, Labels]) -> di
     """Overall relaxed and exact micro-F1, and per-field relaxed/exact F1."""
     summary = summarize(score_all(records, predictions), samples=0)
     overall = summary["overall"]
-    out = {"relaxed": float(overall["relaxed_micro_f1"]), "p": overall["p"], "r": overall["r"]}
-    tp = fp = fn = 0.0
+    out = {
+        "relaxed": float(overall["relaxed_micro_f1"]),
+        "exact": float(overall["exact_micro_f1"]),
+        "p": overall["p"],
+        "r": overall["r"],
+    }
     for field in FIELDS:
-        exact = summary["fields"][field]["exact"]
-        tp, fp, fn = tp + exact["tp"], fp + exact["fp"], fn + exact["fn"]
         out[field + ".relaxed"] = float(summary["fields"][field]["relaxed"]["f1"])
-        out[field + ".exact"] = float(exact["f1"])
-    out["exact"] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        out[field + ".exact"] = float(summary["fields"][field]["exact"]["f1"])
     return out
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from enrich.core.tables import GainRow, ItemRow, PaperRow, Tables
+from enrich.core.tables import profile_label as tables_profile_label
 from enrich.export import atomic_write_text
 
 SUMMARY_FILE = "summary.md"
@@ -49,11 +50,7 @@ def paper_year(paper: PaperRow) -> int | None:
 
 def profile_label(profile: Mapping[str, Any], index: int = 0) -> str:
     """A profile's name, else its file's stem, else "profile N"."""
-    name = profile.get("name")
-    if isinstance(name, str) and name.strip():
-        return name.strip()
-    path = profile.get("path")
-    return Path(str(path)).stem if path else f"profile {index + 1}"
+    return tables_profile_label(profile.get("name"), profile.get("path"), f"profile {index + 1}")
 
 
 def profile_paper_ids(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from enrich.core.tables import ITEM_FIELDS, GainRow, ItemRow, PaperRow, Tables
 from enrich.errors import EnrichError
-from enrich.export import atomic_write_text, shareable
+from enrich.export import atomic_write_text, csv_cell, shareable
 
 SQLITE_FILE = "enrich.sqlite"
 
@@ -74,21 +74,12 @@ def _values(row: Row, columns: Sequence[str]) -> tuple[object, ...]:
 # ---------------------------------------------------------------------------------------- CSV
 
 
-def _csv_cell(value: object) -> str:
-    """None -> empty, booleans -> true/false: the convention of `enrich papers --format csv`."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def render_csv(columns: Sequence[str], rows: Iterable[tuple[object, ...]]) -> str:
     """A header row, then one line per row (RFC 4180 quoting, "\\n" line ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([_csv_cell(value) for value in row] for row in rows)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     return buffer.getvalue()
 
 
