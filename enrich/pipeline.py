@@ -60,7 +60,10 @@ class Progress(Protocol):
 
 
 def _warnings(extraction: Extraction) -> list[str]:
-    return [f"ungrounded {u.field}: {u.value!r} ({u.reason})" for u in extraction.ungrounded]
+    """One line per dropped item and per cleared gain attribute, so neither goes unnoticed."""
+    return [f"ungrounded {u.field}: {u.value!r} ({u.reason})" for u in extraction.ungrounded] + [
+        f"cleared {c.field}: {c.value!r} ({c.reason})" for c in extraction.cleared
+    ]
 
 
 def run_extraction(

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from enrich.core.grounding import ground, locate, numbers_in, value_in_text
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from enrich.core.grounding import ground, locate, numbers_in, on_token_boundaries, value_in_text
 from enrich.core.schema import ModelExtraction
 
 ABSTRACT = (
@@ -81,3 +85,99 @@ def test_ground_flags_what_it_cannot_support() -> None:
         ("gains", "runs 2.88x faster", "value 3.5 does not occur in its text"),
         ("gains", "twice as fast", "text not found in the abstract"),
     ]
+
+
+# --- token boundaries, numbers and versions, LaTeX and Unicode forms ------------------------
+
+
+def _found(needle: str, abstract: str) -> str | None:
+    span = locate(needle, abstract)
+    return None if span is None else abstract[span.start : span.end]
+
+
+def test_a_match_never_starts_or_ends_inside_a_word() -> None:
+    assert _found("GAN", "We grow organic crystals.") is None
+    assert _found("BERT", "We fine-tune RoBERTa on GLUE.") is None
+    assert _found("BERT", "RoBERTa beats BERT-base.") == "BERT"  # the later, whole word
+    span = locate("BERT", "RoBERTa beats BERT-base.")
+    assert span is not None and span.start == 14
+    assert _found("LLM", "We align LLMs.") == "LLMs"  # a plural is the whole word, not "LLM|s"
+
+
+@pytest.mark.parametrize(
+    ("needle", "abstract"),
+    [
+        ("GPT-4o", "We prompt GPT-4 with chain-of-thought."),
+        ("Llama-3-70B", "We fine-tune Llama-2-70B on code."),
+        ("ImageNet-21k", "Pre-training on ImageNet-1k helps."),
+        ("CIFAR-100", "Results on CIFAR-10 are reported."),
+    ],
+)
+def test_fuzzy_matching_never_changes_a_number_or_version(needle: str, abstract: str) -> None:
+    assert _found(needle, abstract) is None
+
+
+def test_fuzzy_matching_still_forgives_case_spacing_hyphens_and_an_article() -> None:
+    abstract = "We evaluate Llama-3-70B and GPT-4o on the Vision\u2013Language benchmark."
+    assert _found("llama 3 70b", abstract) == "Llama-3-70B"
+    assert _found("GPT4o", abstract) == "GPT-4o"
+    assert _found("the vision language benchmark", abstract) == "Vision\u2013Language benchmark"
+    assert _found("Vision-Languag benchmark", abstract) == "Vision\u2013Language benchmark"
+
+
+def test_latex_times_meets_x() -> None:
+    abstract = r"Our kernel is 1.47 $\times$ faster than FlashAttention."
+    assert _found("1.47x", abstract) == r"1.47 $\times$"
+    assert _found("1.47\u00d7 faster", abstract) == r"1.47 $\times$ faster"
+
+
+def test_latex_percent_meets_percent() -> None:
+    abstract = r"It reaches $98.7\%$ accuracy and up to \textbf{4.7\%} gains."
+    assert _found("98.7%", abstract) == r"98.7\%"
+    assert _found("98.7% accuracy", abstract) == r"$98.7\%$ accuracy"
+    assert _found("up to 4.7%", abstract) == r"up to \textbf{4.7\%}"
+
+
+def test_unicode_minus_and_dashes_meet_hyphens() -> None:
+    assert _found("-3.1 BLEU", "a change of \u22123.1 BLEU") == "\u22123.1 BLEU"
+    assert _found("\u22123.1", "a change of -3.1 BLEU") == "-3.1"
+    assert _found("41-55%", r"saves \textbf{41--55\%} tokens") == r"41--55\%"
+
+
+def test_digits_inside_names_are_not_numbers() -> None:
+    assert numbers_in("Llama-2-70B, GPT-4o, ResNet-50, 7B, top-1, pass@1, BLEU-4") == []
+    stated = "+5.3% 5.3 points 2.88x 2.88\u00d7 1.47 $\\times$ 98.7\\% \u22123.1 (12.3)"
+    assert numbers_in(stated) == [5.3, 5.3, 2.88, 2.88, 1.47, 98.7, -3.1, 12.3]
+    assert numbers_in("from 21.4 to 18.2, a 5-fold cut, 41--55\\%") == [21.4, 18.2, 5, 41, 55]
+    assert not value_in_text(70, "Llama-2-70B")
+
+
+_WORDS = ["GAN", "organic", "RoBERTa", "BERT", "GPT-4o", "CIFAR-100", "1.47", "$\\times$", "98.7",
+          "\\%", "\u22123.1", "the", "Vision\u2013Language", "(ViT),", "2.88x", "\\textbf{4.7\\%}",
+          "of", "ImageNet-21k", "faster."]  # fmt: skip
+
+
+@given(
+    words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12),
+    picks=st.lists(st.integers(0, 11), min_size=1, max_size=3),
+    flip=st.booleans(),
+)
+@example(words=["organic", "GAN"], picks=[1], flip=True)
+@example(words=["RoBERTa", "BERT"], picks=[1], flip=False)
+@settings(max_examples=200, deadline=None)
+def test_spans_are_slices_of_the_abstract_on_token_boundaries(
+    words: list[str], picks: list[int], flip: bool
+) -> None:
+    abstract = " ".join(words)
+    needle = " ".join(words[i % len(words)] for i in picks)
+    for candidate in (needle, needle.lower() if flip else needle.replace("-", " ")):
+        span = locate(candidate, abstract)
+        if span is not None:
+            assert 0 <= span.start < span.end <= len(abstract)
+            assert on_token_boundaries(abstract, span.start, span.end)
+    extracted = _extraction(methods=[{"name": needle, "role": "used"}], tasks=[], datasets=[],
+                            metrics=[needle.lower()], gains=[])  # fmt: skip
+    result = ground(extracted, abstract)
+    for item in [*result.methods, *result.metrics]:
+        assert abstract[item.span.start : item.span.end] == item.text
+        assert on_token_boundaries(abstract, item.span.start, item.span.end)

@@ -100,6 +100,14 @@ def test_header_names_backend_and_counts() -> None:
     assert "4 papers (4 ok); 18 extracted items, 4 claimed gains." in text
 
 
+def test_ungrounded_items_are_neither_counted_nor_listed() -> None:
+    ghost = [{"field": "datasets", "value": "GhostSet", "reason": "not found in the abstract"}]
+    records = [r | {"extraction": r["extraction"] | {"ungrounded": ghost}} for r in RECORDS]
+    text = render_summary(build_tables(records), PROFILES, RUN, records)
+    assert "18 extracted items" in text  # as without them
+    assert "GhostSet" not in text
+
+
 def test_papers_per_profile_and_per_year_tables() -> None:
     text = _summary()
     # The unnamed profile is labelled by its file stem and matched by source path.

@@ -106,7 +106,8 @@ RECORDS = [
 RUN = {"finished_at": "2024-06-01T00:00:00+00:00", "backend": "offline", "model": "offline-test",
        "endpoint": "", "prompt_hash": "p", "schema_hash": "s", "papers": 3, "extracted": 2,
        "failures": 1, "wall_seconds": 0.5}  # fmt: skip
-EXPECTED = {"papers": 3, "methods": 4, "tasks": 1, "datasets": 2, "metrics": 2, "gains": 2}
+# BarNet (ungrounded) stays in papers.jsonl and report.html, never in the tables
+EXPECTED = {"papers": 3, "methods": 3, "tasks": 1, "datasets": 2, "metrics": 2, "gains": 2}
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -150,13 +151,9 @@ def test_csvs_hold_long_rows_keyed_by_paper(tmp_path: Path) -> None:
     assert header == ["paper_id", "position", "name", "canonical", "text", "start", "end",
                       "grounded", "role"]  # fmt: skip
     keys = [(m["paper_id"], m["position"], m["name"]) for m in methods]
-    assert keys == [("p1", "0", "FooNet"), ("p1", "1", "BarNet"), ("p2", "0", "BazNet"),
-                    ("p2", "1", "ResNet")]  # fmt: skip
-    assert [m["role"] for m in methods] == ["proposed", "", "proposed", "baseline"]
-    barnet = methods[1]
-    assert (barnet["grounded"], barnet["text"], barnet["start"], barnet["end"]) == (
-        "false", "", "", "",
-    )  # fmt: skip
+    assert keys == [("p1", "0", "FooNet"), ("p2", "0", "BazNet"), ("p2", "1", "ResNet")]
+    assert [m["role"] for m in methods] == ["proposed", "proposed", "baseline"]
+    assert {m["grounded"] for m in methods} == {"true"}  # ungrounded BarNet is not a row
     assert (methods[0]["grounded"], methods[0]["start"], methods[0]["end"]) == ("true", "11", "17")
 
     header, datasets = _read_csv(tmp_path / "datasets.csv")
@@ -197,10 +194,8 @@ def test_sqlite_matches_csvs_and_keeps_run_history(tmp_path: Path) -> None:
             "SELECT canonical, COUNT(DISTINCT paper_id) FROM datasets GROUP BY canonical"
         ).fetchall()
         assert grouped == [("imagenet 1k", 2)]
-        barnet = db.execute(
-            "SELECT grounded, start, \"end\", text FROM methods WHERE name = 'BarNet'"
-        ).fetchone()
-        assert barnet == (0, None, None, "")
+        barnet = db.execute("SELECT * FROM methods WHERE name = 'BarNet'").fetchone()
+        assert barnet is None  # ungrounded: listed in papers.jsonl, never a table row
         assert db.execute("SELECT year, has_code FROM papers WHERE paper_id = 'p1'").fetchone() == (
             2024,
             0,
@@ -215,7 +210,7 @@ def test_sqlite_matches_csvs_and_keeps_run_history(tmp_path: Path) -> None:
     later = {**RUN, "finished_at": "2024-06-02T00:00:00+00:00"}
     fewer = build_tables(RECORDS[:1])
     counts = write_sqlite(db_path, fewer, later)
-    assert counts["runs"] == 2 and counts["papers"] == 1 and counts["methods"] == 2
+    assert counts["runs"] == 2 and counts["papers"] == 1 and counts["methods"] == 1  # FooNet
     with closing(sqlite3.connect(db_path)) as db:
         finished = [r[0] for r in db.execute("SELECT finished_at FROM runs ORDER BY run_id")]
     assert finished == [RUN["finished_at"], later["finished_at"]]

@@ -42,7 +42,7 @@ def _matches(query: str, value: str | None) -> bool:
 
 def _views(tables: Tables, labels: Mapping[str, list[str]]) -> list[PaperView]:
     views = {p.paper_id: PaperView(p, labels.get(p.paper_id, [])) for p in tables.papers}
-    for item in tables.items:
+    for item in tables.grounded_items():  # ungrounded items never answer a query
         names = views[item.paper_id].names.setdefault(item.field, {})
         names.setdefault(item.canonical, item.name)
     for gain in tables.gains:

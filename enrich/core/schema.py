@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MethodRole = Literal["proposed", "baseline", "used"]
 GainKind = Literal["delta", "score", "ratio"]
-MatchKind = Literal["exact", "normalized", "fuzzy"]
+MatchKind = Literal["exact", "normalized", "fuzzy", "clause"]
 FIELDS = ("methods", "tasks", "datasets", "metrics")
 
 
@@ -61,7 +61,8 @@ class ModelExtraction(_Strict):
 
 
 class Span(_Strict):
-    """Character offsets [start, end) into the abstract, and how the text was matched."""
+    """Character offsets [start, end) into the abstract, and how the text was matched ("clause":
+    a gain whose quote was not found, grounded by the clause that states its number)."""
 
     start: int
     end: int
@@ -102,6 +103,8 @@ class Extraction(_Strict):
     metrics: list[Item] = Field(default_factory=list)
     gains: list[Gain] = Field(default_factory=list)
     ungrounded: list[Ungrounded] = Field(default_factory=list)
+    # gain attributes the abstract does not support, removed from kept gains ("gains.metric")
+    cleared: list[Ungrounded] = Field(default_factory=list)
 
 
 @cache

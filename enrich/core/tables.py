@@ -3,7 +3,9 @@
 Everything the review outputs show (CSV files, SQLite, report.html, summary.md, `enrich show`)
 reads these rows, so they agree with each other. Each named item carries its surface string and a
 canonical form for grouping ("ImageNet-1k" and "ImageNet 1K" -> "imagenet 1k"); each item keeps
-its character span in the abstract, or is marked ungrounded.
+its character span in the abstract, or is marked ungrounded. Ungrounded items are in `items` only
+so report.html can list them apart; the tables, counts and summaries read `field_items` and
+`grounded_items`, which leave them out.
 """
 
 from __future__ import annotations
@@ -94,7 +96,12 @@ class Tables:
     gains: list[GainRow] = field(default_factory=list)
 
     def field_items(self, name: str) -> list[ItemRow]:
-        return [row for row in self.items if row.field == name]
+        """The grounded rows of one field: what tables, counts and summaries are made of."""
+        return [row for row in self.items if row.field == name and row.grounded]
+
+    def grounded_items(self) -> list[ItemRow]:
+        """Every grounded row, all fields."""
+        return [row for row in self.items if row.grounded]
 
 
 def profile_label(name: object, path: object, fallback: str = "(unknown profile)") -> str:

@@ -135,7 +135,7 @@ def _overview(tables: Tables, run: Mapping[str, Any]) -> list[str]:
         _backend_line(run, tables.papers),
         "",
         f"{parts[0]} ({', '.join(parts[1:]) or 'no status'}); "
-        f"{len(tables.items)} extracted items, {len(tables.gains)} claimed gains.",
+        f"{len(tables.grounded_items())} extracted items, {len(tables.gains)} claimed gains.",
     ]
 
 

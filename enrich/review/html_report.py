@@ -223,7 +223,7 @@ def _facet_data(
             "year": [str(paper.year) if paper.year else NONE],
         }
         for name in ("methods", "datasets"):
-            rows = [i for i in own if i.field == name and i.canonical]
+            rows = [i for i in own if i.field == name and i.canonical and i.grounded]
             entry[name] = sorted({i.canonical for i in rows})
             surfaces[name].update((i.canonical, i.name) for i in rows)
         text = [paper.title, paper.authors, paper.abstract, paper.summary or ""]
@@ -248,7 +248,7 @@ def _facet_data(
 
 
 def _header(tables: Tables, profiles: Sequence[Mapping[str, Any]], run: Mapping[str, Any]) -> str:
-    counts = Counter(i.field for i in tables.items)
+    counts = Counter(i.field for i in tables.grounded_items())
     facts = [
         ("backend", run.get("backend")),
         ("model", run.get("model")),
