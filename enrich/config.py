@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from enrich.core.schema import GainPolicy
 from enrich.errors import ConfigError
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_CACHE_DIR = Path("cache")
-BACKENDS = ("auto", "openai", "offline")
+BACKENDS = ("auto", "openai", "offline", "local")
+GAIN_POLICIES: tuple[GainPolicy, ...] = ("model", "rules", "both")
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,17 @@ def resolve_settings(
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Apply flag > environment (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `ENRICH_MODEL`,
-    `ENRICH_CACHE_DIR`) > defaults, and choose the backend `auto` stands for."""
+    `ENRICH_LOCAL_MODEL`, `ENRICH_CACHE_DIR`) > defaults, and choose the backend `auto` stands
+    for. `auto` never picks `local`: a CPU model is too slow to be a silent default."""
     env = os.environ if env is None else env
     if backend not in BACKENDS:
         raise ConfigError(f"unknown backend {backend!r}", "use one of: " + ", ".join(BACKENDS))
     api_key = _pick(None, env, "OPENAI_API_KEY")
     url = _pick(base_url, env, "OPENAI_BASE_URL")
-    chosen_model = _pick(model, env, "ENRICH_MODEL") or DEFAULT_MODEL
+    if backend == "local":  # a packaged model's name; none means the largest installed
+        chosen_model = _pick(model, env, "ENRICH_LOCAL_MODEL") or ""
+    else:
+        chosen_model = _pick(model, env, "ENRICH_MODEL") or DEFAULT_MODEL
     directory = cache_directory(cache_dir, env)
     reason = ""
     if backend == "auto":
@@ -85,3 +91,11 @@ def resolve_settings(
         api_key=api_key,
         reason=reason,
     )
+
+
+def gain_policy(value: str) -> GainPolicy:
+    """The `--gains` value as a policy, or a one-line error naming the choices."""
+    for policy in GAIN_POLICIES:
+        if value == policy:
+            return policy
+    raise ConfigError(f"unknown --gains {value!r}", "use one of: " + ", ".join(GAIN_POLICIES))

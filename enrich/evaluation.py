@@ -18,6 +18,7 @@ from enrich.core.gold import GoldFormatError, GoldRecord, Labels, labels_from_re
 from enrich.core.gold import parse_predictions as _parse_predictions
 from enrich.core.models import Paper
 from enrich.core.prompting import PromptSet
+from enrich.core.schema import GainPolicy
 from enrich.core.scoring import record_details, score_all, summarize
 from enrich.errors import EnrichError, UsageError
 from enrich.export import atomic_write_text
@@ -92,6 +93,27 @@ class EnginePredictions:
     labels: dict[str, Labels]
     failures: dict[str, str]
     stats: RunStats
+    kept: int = 0  # grounded items over all records (the ungrounded are in `stats`)
+
+    def engine_figures(self) -> dict[str, Any]:
+        """What the run cost and how much it kept, for the saved eval run."""
+        stats = self.stats
+        fresh = stats.extracted + stats.failures - stats.cache_hits
+        extracted = self.kept + stats.ungrounded
+        return {
+            "failures": self.failures,
+            "requests": stats.requests,
+            "cache_hits": stats.cache_hits,
+            "retries": stats.retries,
+            "reasks": stats.reasks,
+            "items_kept": self.kept,
+            "items_ungrounded": stats.ungrounded,
+            "ungrounded_share": round(stats.ungrounded / extracted, 4) if extracted else None,
+            "prompt_tokens": stats.usage.prompt_tokens,
+            "completion_tokens": stats.usage.completion_tokens,
+            "wall_seconds": round(stats.wall_seconds, 2),
+            "seconds_per_abstract": round(stats.wall_seconds / fresh, 2) if fresh else None,
+        }
 
 
 def predict(
@@ -100,19 +122,25 @@ def predict(
     prompt: PromptSet,
     cache: ResultCache | None,
     progress: Progress | None = None,
+    *,
+    gains: GainPolicy = "model",
 ) -> EnginePredictions:
     """Extract every gold abstract through the pipeline; grounded items are the predictions."""
     papers = [Paper(id=r.id, title=r.title or "", abstract=r.abstract) for r in records]
-    outcomes, stats = run_extraction(papers, backend, prompt, cache, progress)
+    outcomes, stats = run_extraction(papers, backend, prompt, cache, progress, gains)
     labels: dict[str, Labels] = {}
     failures: dict[str, str] = {}
+    kept = 0
     for outcome in outcomes:
         if outcome.extraction is not None:
-            dumped = outcome.extraction.model_dump(mode="json")
+            found = outcome.extraction
+            kept += sum(len(items) for items in (found.methods, found.tasks, found.datasets))
+            kept += len(found.metrics) + len(found.gains)
+            dumped = found.model_dump(mode="json")
             labels[outcome.paper.id] = labels_from_record({"extraction": dumped})
         else:
             failures[outcome.paper.id] = outcome.error or outcome.status
-    return EnginePredictions(labels, failures, stats)
+    return EnginePredictions(labels, failures, stats, kept)
 
 
 def new_run_id(now: datetime) -> str:

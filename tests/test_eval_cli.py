@@ -42,7 +42,7 @@ def oracle(request: ExtractRequest, messages: list[dict[str, str]]) -> Response:
 def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[FakeBackend]:
     made: list[FakeBackend] = []
 
-    def make(settings: Any, prompt: PromptSet, **_: Any) -> FakeBackend:
+    def make(settings: Any, prompt: PromptSet, *_: Any, **__: Any) -> FakeBackend:
         made.append(FakeBackend(prompt, responder=oracle))
         return made[-1]
 

@@ -69,6 +69,10 @@ class Backend(Protocol):
         """One result per request, in request order."""
         ...
 
+    def close(self) -> None:
+        """Release what the backend holds (a local server process); safe to call twice."""
+        ...
+
 
 class FormatMemory(Protocol):
     """Remembers across runs which response format an endpoint's model accepts."""

@@ -46,6 +46,9 @@ class FakeBackend:
     def params(self) -> Mapping[str, object]:
         return {}
 
+    def close(self) -> None:
+        """Nothing to release."""
+
     def _next(self, request: ExtractRequest, messages: list[dict[str, str]]) -> Response:
         if request.key in self.by_key:
             return self.by_key[request.key]

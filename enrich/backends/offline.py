@@ -54,6 +54,9 @@ class OfflineBackend:
     def params(self) -> Mapping[str, object]:
         return {}
 
+    def close(self) -> None:
+        """Nothing to release."""
+
     def extract_one(self, abstract: str) -> ModelExtraction:
         """The extraction of one abstract (what `extract` returns for each request)."""
         fields: dict[str, list[str]] = {"tasks": [], "datasets": [], "metrics": []}

@@ -37,7 +37,8 @@ from enrich.backends.retry import (
     rejects_json_schema,
 )
 from enrich.core.prompting import PromptSet, build_messages
-from enrich.core.schema import ModelExtraction, output_schema
+from enrich.core.repetition import repeated_tail
+from enrich.core.schema import ModelExtraction, grammar_schema, output_schema
 from enrich.errors import BackendError, ConfigError
 from enrich.pricing import OPENAI_ENDPOINT
 
@@ -100,6 +101,8 @@ class OpenAIBackend:
         max_tokens: int = 2048,
         retry_wait_max: float = 30.0,
         memory: FormatMemory | None = None,
+        response_format: Mode | None = None,
+        retry_timeouts: bool = True,
     ) -> None:
         if api_key is None and base_url is None:
             raise ConfigError(
@@ -119,7 +122,11 @@ class OpenAIBackend:
         self.max_tokens = max_tokens
         self.retry_wait_max = retry_wait_max
         self._memory = memory
-        known = memory.get_format(self.endpoint, model) if memory is not None else None
+        # False for a local server, which goes on generating after a client gives up: a resent
+        # request would queue behind the abandoned one
+        self.retry_timeouts = retry_timeouts
+        remembered = memory.get_format(self.endpoint, model) if memory is not None else None
+        known = response_format or remembered
         self.mode: Mode = "json_object" if known == "json_object" else "json_schema"
         # json_schema has worked here: a later 400 is about the request, not the format
         self._schema_confirmed = known == "json_schema"
@@ -139,6 +146,9 @@ class OpenAIBackend:
 
     def identity(self) -> Mapping[str, str]:
         return {"backend": self.name, "model": self.model, "endpoint": self.endpoint}
+
+    def close(self) -> None:
+        """Nothing to release: each `extract` closes the client it used."""
 
     def params(self) -> Mapping[str, object]:
         return {"temperature": self.temperature, "max_tokens": self.max_tokens}
@@ -203,7 +213,7 @@ class OpenAIBackend:
                 "json_schema": {"name": "extraction", "strict": True, "schema": output_schema()},
             }
         else:  # llama.cpp grammar-enforces `schema`; other servers ignore the extra key
-            response_format = {"type": "json_object", "schema": output_schema()}
+            response_format = {"type": "json_object", "schema": grammar_schema()}
         body = {
             "model": self.model,
             "messages": messages + turns,
@@ -262,6 +272,11 @@ class OpenAIBackend:
         if self._memory is not None:
             self._memory.set_format(self.endpoint, self.model, mode)
 
+    def _retried(self, exc: BaseException) -> bool:
+        if isinstance(exc, openai.APITimeoutError) and not self.retry_timeouts:
+            return False
+        return is_transient(exc)
+
     async def _send(
         self,
         batch: _Batch,
@@ -273,7 +288,7 @@ class OpenAIBackend:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_retries + 1),
             wait=RetryWait(self.retry_wait_max),
-            retry=retry_if_exception(is_transient),
+            retry=retry_if_exception(self._retried),
             reraise=True,
         )
         attempts = 0
@@ -292,6 +307,13 @@ class OpenAIBackend:
             if not is_transient(exc):
                 return describe_status(exc)
             return f"gave up after {attempts} attempts: {describe_status(exc)}"
+        except openai.APITimeoutError:
+            if not self.retry_timeouts:
+                return (
+                    f"timed out after {self.timeout:g} s (not resent: the server may still be "
+                    "working on it; raise --timeout)"
+                )
+            return f"gave up after {attempts} attempts: timed out after {self.timeout:g} s"
         except openai.APIConnectionError as exc:
             return clip(f"gave up after {attempts} attempts: {type(exc).__name__}: {exc}")
         raise AssertionError("tenacity made no attempt")  # pragma: no cover
@@ -332,8 +354,16 @@ class OpenAIBackend:
                 problem, feedback = _problems(err)
             last_try = False
             if choice.finish_reason == "length":
-                problem = _TRUNCATED
-                feedback = "your output was cut off at the token limit; answer more concisely"
+                loop = repeated_tail(content)
+                if loop is not None:
+                    problem = f"runaway answer: it repeated {clip(loop, 60)!r} until max_tokens"
+                    feedback = (
+                        f"you repeated {clip(loop, 60)!r} over and over; list each item once and "
+                        "close the JSON object"
+                    )
+                else:
+                    problem = _TRUNCATED
+                    feedback = "your output was cut off at the token limit; answer more concisely"
                 last_try = truncated_before  # a second cut-off would waste max_tokens again
                 truncated_before = True
             if last_try or result.reasks >= self.max_reasks or reask_tokens >= self.reask_token_cap:

