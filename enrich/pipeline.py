@@ -17,7 +17,8 @@ from enrich.core.grounding import ground
 from enrich.core.keys import extraction_key
 from enrich.core.models import Paper
 from enrich.core.prompting import PromptSet
-from enrich.core.schema import Extraction, ModelExtraction, schema_hash
+from enrich.core.schema import Extraction, GainPolicy, ModelExtraction, schema_hash
+from enrich.offline.gains import find_gains
 
 Status = Literal["ok", "failed", "skipped"]
 
@@ -66,14 +67,29 @@ def _warnings(extraction: Extraction) -> list[str]:
     ]
 
 
+def _grounded(extracted: ModelExtraction, abstract: str, policy: GainPolicy) -> Extraction:
+    if policy == "model":
+        return ground(extracted, abstract)
+    rules = find_gains(abstract)
+    if policy == "rules":
+        return ground(extracted.model_copy(update={"gains": []}), abstract, rules)
+    return ground(extracted, abstract, rules)
+
+
 def run_extraction(
     papers: Sequence[Paper],
     backend: Backend,
     prompt: PromptSet,
     cache: ResultCache | None = None,
     progress: Progress | None = None,
+    gains: GainPolicy = "model",
 ) -> tuple[list[PaperOutcome], RunStats]:
-    """Extract every paper with an abstract; identical inputs are sent once."""
+    """Extract every paper with an abstract; identical inputs are sent once.
+
+    `gains` says where claimed gains come from: the backend ("model"), the deterministic gain
+    rules ("rules"), or both, each gain marked with its source. Rules run after the cache, so
+    changing the policy never costs a request.
+    """
     started = time.perf_counter()
     stats = RunStats(papers=len(papers))
     identity, params, schema = backend.identity(), backend.params(), schema_hash()
@@ -127,7 +143,7 @@ def run_extraction(
         if paper_key in raw:
             outcome.status = "ok"
             outcome.cached = paper_key in cached_keys
-            outcome.extraction = ground(raw[paper_key], outcome.paper.abstract)
+            outcome.extraction = _grounded(raw[paper_key], outcome.paper.abstract, gains)
             outcome.warnings = _warnings(outcome.extraction)
             stats.extracted += 1
             stats.cache_hits += outcome.cached

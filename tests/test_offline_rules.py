@@ -18,9 +18,11 @@ from enrich.offline.summary import pick_summary
 from enrich.offline.tokens import sentence_spans
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = [
+EXAMPLES = [  # two hand-labeled corpus abstracts (the earlier few-shot examples)
     json.loads(line)
-    for line in (ROOT / "prompts" / "extract" / "examples.jsonl").read_text().splitlines()
+    for line in (ROOT / "tests" / "fixtures" / "hand_labeled_examples.jsonl")
+    .read_text()
+    .splitlines()
     if line.strip()
 ]
 OWN = "We propose Foo. "  # gains are only looked for once the abstract speaks of its own work

@@ -124,7 +124,7 @@ def test_fallback_to_json_mode_switches_once(
     fallback = fake_openai.bodies[-1]
     assert fallback["response_format"]["schema"]["required"]
     assert '"gains"' in fallback["messages"][0]["content"]
-    assert "JSON schema" in fallback["messages"][0]["content"]
+    assert "Answer with one JSON object of this shape" in fallback["messages"][0]["content"]
     assert '"gains"' not in fake_openai.bodies[0]["messages"][0]["content"]
 
     backend.extract(_requests(2))  # the endpoint is known now: no json_schema at all
@@ -325,3 +325,51 @@ def test_results_in_request_order_callbacks_as_they_finish(
     assert [r.key for r in results] == [f"k{i}" for i in range(6)]
     assert [r.key for r in seen] == ["k0", "k2", "k3", "k4", "k5", "k1"]
     assert all(r.extraction is not None for r in results)
+
+
+def test_runaway_answer_is_named_and_the_reask_says_what_repeated(
+    prompt: PromptSet, fake_openai: FakeOpenAIServer
+) -> None:
+    loop = '{"summary": "s", "methods": [' + '{"name": "GAN", "role": "used"}, ' * 40
+    fake_openai.responder = lambda body: completion(loop, finish_reason="length")
+    (result,) = _backend(prompt, fake_openai).extract(_requests(1))
+    assert result.error is not None
+    assert result.error.startswith("invalid output after 1 re-asks: runaway answer: it repeated")
+    reask = fake_openai.bodies[1]["messages"][-1]["content"]
+    assert "over and over" in reask and '"GAN"' in reask
+
+
+def test_json_mode_sends_the_bounded_grammar_schema_and_a_compact_shape(
+    prompt: PromptSet, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.script = [completion()]
+    backend = _backend(prompt, fake_openai, response_format="json_object")
+    (result,) = backend.extract(_requests(1))
+    assert result.extraction is not None and fake_openai.count == 1
+    sent = fake_openai.bodies[0]["response_format"]
+    assert sent["type"] == "json_object"
+    assert sent["schema"]["properties"]["methods"]["maxItems"] == 16
+    system = fake_openai.bodies[0]["messages"][0]["content"]
+    assert '"gains": [{"text": string, "value": number' in system
+    assert '"$defs"' not in system  # the shape, not the JSON schema
+
+
+def test_a_timed_out_request_to_a_local_server_is_not_resent(
+    prompt: PromptSet, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.responder = lambda body: completion(delay=1.5)
+    backend = _backend(prompt, fake_openai, timeout=0.5, retry_timeouts=False)
+    (result,) = backend.extract(_requests(1))
+    assert fake_openai.count == 1
+    assert result.error is not None and result.error.startswith("timed out after 0.5 s")
+    assert "raise --timeout" in result.error
+
+
+def test_a_timed_out_request_to_a_remote_api_is_retried(
+    prompt: PromptSet, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.script = [completion(delay=1.5), completion()]
+    backend = _backend(prompt, fake_openai, timeout=0.5)
+    (result,) = backend.extract(_requests(1))
+    assert fake_openai.count == 2 and result.extraction is not None
+    assert result.retries == 1

@@ -159,3 +159,39 @@ def test_interrupted_run_resumes_from_the_cache(prompt: PromptSet, tmp_path: Pat
     assert [r.abstract for r in resumed.requests] == [ABSTRACTS["p3"]]
     assert (stats.cache_hits, stats.requests, stats.extracted) == (2, 1, 3)
     assert [o.cached for o in outcomes] == [True, True, False]
+
+
+GAIN_ABSTRACT = (
+    "We propose Foo, a fast tagger. Foo improves F1 by 2.5 points on CoNLL and is 3x faster "
+    "than BiLSTM."
+)
+
+
+def _gain_answer(value: float, text: str) -> dict[str, object]:
+    return {
+        "summary": "s", "methods": [], "tasks": [], "datasets": [], "metrics": [],
+        "gains": [{"text": text, "value": value, "kind": "delta", "unit": "points"}],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        ("model", [(2.5, "model")]),
+        ("rules", [(2.5, "rules"), (3.0, "rules")]),
+        ("both", [(2.5, "model"), (3.0, "rules")]),
+    ],
+)
+def test_gains_policy_merges_rule_gains_by_value_and_marks_their_source(
+    prompt: PromptSet, tmp_path: Path, policy: str, expected: list[tuple[float, str]]
+) -> None:
+    paper = Paper(id="p", title="T", abstract=GAIN_ABSTRACT)
+    backend = FakeBackend(prompt, responder=lambda r, m: _gain_answer(2.5, "improves F1 by 2.5"))
+    with ResultCache(tmp_path / "cache") as cache:
+        (outcome,), _ = run_extraction([paper], backend, prompt, cache, gains=policy)  # type: ignore[arg-type]
+        assert outcome.extraction is not None
+        got = [(g.value, g.source) for g in outcome.extraction.gains]
+        assert got == expected
+        # the policy applies after the cache: switching it sends nothing
+        (again,), stats = run_extraction([paper], backend, prompt, cache, gains="both")
+        assert stats.requests == 0 and again.cached

@@ -7,15 +7,18 @@ support is listed under `ungrounded`, never silently kept.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from enrich.core.claims import ground_gains
 from enrich.core.locate import FUZZY_THRESHOLD, Passage, locate, on_token_boundaries
-from enrich.core.numbers import numbers_in, value_in_text
+from enrich.core.numbers import numbers_in, same_number, value_in_text
 from enrich.core.schema import (
     Extraction,
     Item,
     MatchKind,
     Method,
     ModelExtraction,
+    ModelGain,
     Span,
     Ungrounded,
 )
@@ -34,8 +37,14 @@ def _key(text: str) -> str:
     return " ".join(text.translate(_DASHES).casefold().split())
 
 
-def ground(extracted: ModelExtraction, abstract: str) -> Extraction:
-    """Attach spans to every item; move what the abstract does not support to `ungrounded`."""
+def ground(
+    extracted: ModelExtraction, abstract: str, rule_gains: Sequence[ModelGain] = ()
+) -> Extraction:
+    """Attach spans to every item; move what the abstract does not support to `ungrounded`.
+
+    `rule_gains` (found by the gain rules) are added, marked `source="rules"`, where no kept
+    gain of the model already states the same value.
+    """
     result = Extraction(summary=extracted.summary.strip())
     passage = Passage(abstract)
     seen: set[tuple[str, str]] = set()
@@ -67,6 +76,12 @@ def ground(extracted: ModelExtraction, abstract: str) -> Extraction:
                 name, span = placed
                 items.append(Item(name=name, text=abstract[span.start : span.end], span=span))
     ground_gains(extracted.gains, passage, result)
+    if rule_gains:
+        found = Extraction(summary="")
+        ground_gains(rule_gains, passage, found)
+        for gain in found.gains:
+            if not any(same_number(gain.value, kept.value) for kept in result.gains):
+                result.gains.append(gain.model_copy(update={"source": "rules"}))
     return result
 
 

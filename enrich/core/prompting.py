@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from enrich.core.grounding import locate, value_in_text
-from enrich.core.schema import ModelExtraction, output_schema
+from enrich.core.schema import ModelExtraction, grammar_schema
 
 
 class PromptExample(BaseModel):
@@ -72,21 +73,51 @@ def _user_turn(title: str, abstract: str) -> str:
     return f"{head}Abstract:\n{abstract}"
 
 
+def _shape(node: Mapping[str, Any], defs: Mapping[str, Any]) -> str:
+    """A JSON schema node as a one-line type sketch: `[{"name": string, "role": "a"|"b"}]`."""
+    if "$ref" in node:
+        return _shape(defs[str(node["$ref"]).rsplit("/", 1)[-1]], defs)
+    if "enum" in node:
+        return "|".join(json.dumps(value) for value in node["enum"])
+    if "anyOf" in node:
+        return "|".join(_shape(option, defs) for option in node["anyOf"])
+    kind = node.get("type")
+    if kind == "array":
+        return f"[{_shape(node['items'], defs)}, ...]"
+    if kind == "object":
+        required = set(node.get("required", ()))
+        fields = [
+            f'"{name}"{"" if name in required else "?"}: {_shape(sub, defs)}'
+            for name, sub in node["properties"].items()
+        ]
+        return "{" + ", ".join(fields) + "}"
+    return str(kind)
+
+
+def answer_shape() -> str:
+    """The answer's JSON shape, compact (about a tenth of the JSON schema): for servers that
+    take JSON mode, where the field meanings are already in the instructions."""
+    schema = grammar_schema()
+    return _shape(schema, schema.get("$defs", {}))
+
+
 def build_messages(
     prompt: PromptSet, *, title: str, abstract: str, schema_in_prompt: bool = False
 ) -> list[dict[str, str]]:
     """System + instructions, few-shot turns, then this paper: the stable prefix first.
 
-    `schema_in_prompt` appends the JSON schema to the system text, for servers that take
-    JSON mode but not a `json_schema` response format.
+    `schema_in_prompt` appends the answer's shape to the system text, for servers that take
+    JSON mode but not a `json_schema` response format. Examples leave out unstated (null)
+    gain attributes, as answers may: every key a model writes costs generation time.
     """
     system = f"{prompt.system.strip()}\n\n{prompt.instructions.strip()}"
     if schema_in_prompt:
-        schema = json.dumps(output_schema(), separators=(",", ":"))
-        system += f"\n\nRespond with one JSON object that matches this JSON schema:\n{schema}"
+        shape = answer_shape()
+        system += f"\n\nAnswer with one JSON object of this shape (? = may be left out):\n{shape}"
     messages = [{"role": "system", "content": system}]
     for example in prompt.examples:
         messages.append({"role": "user", "content": _user_turn(example.title, example.text)})
-        messages.append({"role": "assistant", "content": example.output.model_dump_json()})
+        answer = example.output.model_dump_json(exclude_none=True)
+        messages.append({"role": "assistant", "content": answer})
     messages.append({"role": "user", "content": _user_turn(title, abstract)})
     return messages

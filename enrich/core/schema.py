@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MethodRole = Literal["proposed", "baseline", "used"]
 GainKind = Literal["delta", "score", "ratio"]
+GainSource = Literal["model", "rules"]
+GainPolicy = Literal["model", "rules", "both"]
 MatchKind = Literal["exact", "normalized", "fuzzy", "clause"]
 FIELDS = ("methods", "tasks", "datasets", "metrics")
 
@@ -36,17 +38,25 @@ class ModelMethod(_Strict):
 
 
 class ModelGain(_Strict):
-    metric: str | None = Field(description="the evaluation measure, as written")
+    """A claimed result. The quote comes first, so a model copies the evidence before it reads
+    the number off it; attributes that are not stated may be left out (they default to null),
+    which keeps answers short."""
+
+    text: str = Field(description="the shortest exact substring of the abstract stating the claim")
     value: float = Field(description="the number without its unit: '+5.3%' -> 5.3")
-    unit: str | None = Field(description="'%', 'pp', 'x', 'points', another short unit, or null")
     kind: GainKind = Field(
         description="delta: improvement/reduction vs something; score: absolute result; "
         "ratio: speed-up or size ratio"
     )
-    baseline: str | None = Field(description="what it is compared with, when stated")
-    baseline_value: float | None = Field(description="the baseline's number, when stated")
-    dataset: str | None = Field(description="the dataset or benchmark, when stated")
-    text: str = Field(description="the shortest exact substring of the abstract stating the claim")
+    unit: str | None = Field(
+        default=None, description="'%', 'pp', 'x', 'points', another short unit, or null"
+    )
+    metric: str | None = Field(default=None, description="the evaluation measure, as written")
+    dataset: str | None = Field(default=None, description="the dataset or benchmark, when stated")
+    baseline: str | None = Field(default=None, description="what it is compared with, when stated")
+    baseline_value: float | None = Field(
+        default=None, description="the baseline's number, when stated"
+    )
 
 
 class ModelExtraction(_Strict):
@@ -58,6 +68,16 @@ class ModelExtraction(_Strict):
     datasets: list[str]
     metrics: list[str]
     gains: list[ModelGain]
+
+
+# Bounds on an answer, enforced by grammar where a server constrains JSON mode with the schema
+# (llama.cpp): a small model that starts repeating itself stops at a bound instead of running
+# on to max_tokens. Generous next to what our labeled abstracts hold (at most 14 methods,
+# 6 tasks, 7 datasets, 8 metrics, 9 gains).
+ANSWER_BOUNDS: dict[str, int] = {
+    "summary": 400, "name": 120, "methods": 16, "tasks": 8, "datasets": 10, "metrics": 10,
+    "gains": 10, "text": 300,
+}  # fmt: skip
 
 
 class Span(_Strict):
@@ -82,7 +102,11 @@ class Method(Item):
 
 
 class Gain(ModelGain):
+    """A grounded gain, and who found it: the model, or the deterministic gain rules
+    (`enrich.offline.gains`) run beside it."""
+
     span: Span
+    source: GainSource = "model"
 
 
 class Ungrounded(_Strict):
@@ -107,13 +131,65 @@ class Extraction(_Strict):
     cleared: list[Ungrounded] = Field(default_factory=list)
 
 
+def _all_required(node: Any) -> Any:
+    """Strict structured outputs want every property required (optional ones nullable)."""
+    if isinstance(node, dict):
+        node = {key: _all_required(value) for key, value in node.items()}
+        if node.get("type") == "object" and "properties" in node:
+            node["required"] = list(node["properties"])
+        for value in node.get("properties", {}).values():
+            value.pop("default", None)
+        return node
+    if isinstance(node, list):
+        return [_all_required(value) for value in node]
+    return node
+
+
 @cache
 def output_schema() -> dict[str, Any]:
-    """The JSON schema of `ModelExtraction` sent to the model (built once; do not mutate)."""
-    return ModelExtraction.model_json_schema()
+    """The strict JSON schema of `ModelExtraction` for `json_schema` response formats (built
+    once; do not mutate)."""
+    schema: dict[str, Any] = _all_required(ModelExtraction.model_json_schema())
+    return schema
+
+
+def _bounded(node: Any, key: str = "") -> Any:
+    """Bound every array by its field's entry and every string by its own or by `name`'s."""
+    if isinstance(node, list):
+        return [_bounded(value, key) for value in node]
+    if not isinstance(node, dict):
+        return node
+    bounded: dict[str, Any] = {}
+    for name, value in node.items():
+        if name == "properties":
+            bounded[name] = {prop: _bounded(sub, prop) for prop, sub in value.items()}
+        elif name == "items":
+            bounded[name] = _bounded(value, "name")
+        elif name in ("anyOf", "$defs"):
+            bounded[name] = (
+                _bounded(value, key)
+                if name == "anyOf"
+                else {k: _bounded(v) for k, v in value.items()}
+            )
+        else:
+            bounded[name] = value
+    if bounded.get("type") == "array" and key in ANSWER_BOUNDS:
+        bounded["maxItems"] = ANSWER_BOUNDS[key]
+    elif bounded.get("type") == "string" and "enum" not in bounded:
+        bounded["maxLength"] = ANSWER_BOUNDS.get(key, ANSWER_BOUNDS["name"])
+    return bounded
+
+
+@cache
+def grammar_schema() -> dict[str, Any]:
+    """The schema for JSON mode, which llama.cpp turns into a grammar: unstated gain attributes
+    may be left out, and lists and strings are bounded (`ANSWER_BOUNDS`)."""
+    schema: dict[str, Any] = _bounded(ModelExtraction.model_json_schema())
+    return schema
 
 
 def schema_hash() -> str:
-    """Content hash of the output schema: part of every cache key."""
-    canonical = json.dumps(output_schema(), sort_keys=True, separators=(",", ":"))
+    """Content hash of both output schemas: part of every cache key."""
+    both = [output_schema(), grammar_schema()]
+    canonical = json.dumps(both, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
