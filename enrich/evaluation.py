@@ -112,7 +112,7 @@ class EnginePredictions:
             "prompt_tokens": stats.usage.prompt_tokens,
             "completion_tokens": stats.usage.completion_tokens,
             "wall_seconds": round(stats.wall_seconds, 2),
-            "seconds_per_abstract": round(stats.wall_seconds / fresh, 2) if fresh else None,
+            "seconds_per_abstract": round(stats.wall_seconds / fresh, 4) if fresh else None,
         }
 
 

@@ -1,8 +1,8 @@
-"""`enrich` against a server we did not write: llama-cpp-python with a 270M model.
+"""`enrich --base-url` against a server we did not write: llama-cpp-python with the 0.5B model.
 
-The model extracts poorly; this proves the protocol: the json_schema rejection is detected,
-JSON mode with a grammar-enforced schema gives schema-valid records with token usage, and the
-rerun is served from the cache.
+This proves the protocol (quality is `test_local_backend.py`'s): the json_schema rejection is
+detected, JSON mode with a grammar-enforced schema gives schema-valid records with token usage,
+and the rerun is served from the cache.
 """
 
 from __future__ import annotations

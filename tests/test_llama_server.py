@@ -22,7 +22,6 @@ SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
-# User turn only: the server's "gemma" chat format drops system messages.
 MESSAGES: list[Any] = [
     {
         "role": "user",

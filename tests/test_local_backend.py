@@ -32,8 +32,8 @@ DEV_RECORDS = 3
 RELAXED_F1_FLOOR = 0.30
 
 
-def _servers_of(pid: int) -> list[int]:
-    """Live llama_cpp.server processes whose parent is `pid`."""
+def _servers_of(pid: int, alias: str | None = None) -> list[int]:
+    """Live llama_cpp.server processes whose parent is `pid` (serving `alias`, if given)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -45,6 +45,8 @@ def _servers_of(pid: int) -> list[int]:
             continue
         fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
         if b"llama_cpp.server" not in cmdline or fields.get("State", "").startswith("Z"):
+            continue
+        if alias is not None and f" {alias} ".encode() not in cmdline:
             continue
         if int(fields.get("PPid", "0")) == pid:
             found.append(int(entry.name))
@@ -83,11 +85,9 @@ def test_eval_on_dev_abstracts_is_ok_grounded_and_above_its_floor(tmp_path: Path
     assert run["backend"] == "local" and run["failures"] == {}
     assert run["items_kept"] > 0
     assert run["ungrounded_share"] <= 0.5
-    assert run["overall"]["relaxed"]["f1"] >= RELAXED_F1_FLOOR, run["overall"]
-    assert _servers_of(os.getpid()) == [] or all(
-        str(model.path) not in Path(f"/proc/{pid}/cmdline").read_text()
-        for pid in _servers_of(os.getpid())
-    )
+    assert run["overall"]["relaxed_micro_f1"] >= RELAXED_F1_FLOOR, run["overall"]
+    # the run's own server (named after the file; the session fixture's is "qwen-0.5b") is gone
+    assert _servers_of(os.getpid(), alias=model.path.stem) == []
     log = (tmp_path / "runs" / "llama-server.log").read_text()
     assert "llama_cpp.server" in log
 
@@ -127,20 +127,20 @@ def test_no_server_outlives_an_interrupted_or_killed_run(tmp_path: Path, how: in
         "--cache-dir", str(tmp_path / "cache"), "--quiet",
     ]  # fmt: skip
     env = {**os.environ, "OPENAI_API_KEY": ""}
-    run = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         assert _wait(lambda: _servers_of(run.pid), 120), "no server was started"
         (server,) = _servers_of(run.pid)
         log = tmp_path / "out" / "llama-server.log"
+        # signalled while the server works on the request (it finishes it before a SIGTERM)
         assert _wait(lambda: log.is_file() and "Uvicorn running" in log.read_text(), 120)
+        time.sleep(1.0)
         run.send_signal(how)
-        code = run.wait(timeout=60)
+        _, stderr = run.communicate(timeout=60)
     finally:
         if run.poll() is None:
             run.kill()
     assert _wait(lambda: not _alive(server), 30), f"server {server} outlived enrich ({how})"
-    if how == signal.SIGINT:
-        assert code == 130
-        assert b"interrupted" in run.stderr.read() if run.stderr else True
-    elif how == signal.SIGTERM:
-        assert code == 130
+    if how != signal.SIGKILL:  # Ctrl-C and SIGTERM end the run cleanly, keeping the cache
+        assert run.returncode == 130
+        assert b"interrupted: finished extractions are cached" in stderr

@@ -142,3 +142,23 @@ def test_auto_never_chooses_local(tmp_path: Path) -> None:
 
     settings = resolve_settings(env={"ENRICH_GGUF": str(tmp_path / "x.gguf")})
     assert settings.backend == "offline"
+
+
+def test_a_gguf_the_server_cannot_load_is_one_line_naming_the_log(tmp_path: Path) -> None:
+    listing = tmp_path / "papers.jsonl"
+    listing.write_text(json.dumps({"title": "T", "abstract": "We propose X."}) + "\n")
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 256)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [str(listing), "--backend", "local", "--gguf", str(broken), "--out", str(out),
+         "--cache-dir", str(tmp_path / "cache")],
+        env={"OPENAI_API_KEY": "", "ENRICH_GGUF": ""},
+    )  # fmt: skip
+    lines = result.stderr.strip().splitlines()
+    assert lines[1].startswith(f"backend: local · model broken · file {broken} — the GGUF given")
+    assert lines[-1].startswith("Error: llama.cpp server exited with code")
+    assert f"see {out / 'llama-server.log'}" in lines[-1]
+    assert result.exit_code == 1
+    assert "broken.gguf" in (out / "llama-server.log").read_text()

@@ -373,3 +373,15 @@ def test_a_timed_out_request_to_a_remote_api_is_retried(
     (result,) = backend.extract(_requests(1))
     assert fake_openai.count == 2 and result.extraction is not None
     assert result.retries == 1
+
+
+def test_a_failing_result_callback_surfaces_as_its_own_error(
+    prompt: PromptSet, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.script = [completion()]
+
+    def explode(result: ExtractResult) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        _backend(prompt, fake_openai).extract(_requests(1), on_result=explode)

@@ -191,6 +191,8 @@ class OpenAIBackend:
             fatal = failure.subgroup(BackendError)
             if fatal is not None:
                 raise fatal.exceptions[0] from None
+            if len(failure.exceptions) == 1:  # e.g. the caller's callback failed: its own error
+                raise failure.exceptions[0] from None
             raise
         finally:
             await client.close()

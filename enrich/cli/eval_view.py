@@ -67,6 +67,18 @@ def show_run(console: Console, run: Mapping[str, Any]) -> None:
         highlight=False,
         markup=False,
     )
+    if "items_kept" in run:  # runs that extracted (not --predictions)
+        share, pace = run.get("ungrounded_share"), run.get("seconds_per_abstract")
+        console.print(
+            f"{len(run.get('failures') or {})} failed · {run.get('requests', 0)} requests, "
+            f"{run.get('reasks', 0)} re-asks, {run.get('cache_hits', 0)} from cache · "
+            f"{run['items_kept']} items kept, {run.get('items_ungrounded', 0)} ungrounded"
+            + ("" if share is None else f" ({share * 100:.1f}%)")
+            + ("" if pace is None else f" · {pace:.1f} s per extracted abstract")
+            + f" · gains from {run.get('gains_policy', 'model')}",
+            highlight=False,
+            markup=False,
+        )
 
 
 def show_comparison(console: Console, comparison: Mapping[str, Any]) -> None:

@@ -1,0 +1,73 @@
+"""The backends side by side: the newest saved eval run per (gold set, backend, model, gains
+policy), as the Markdown table the README shows.
+
+Figures come from runs `enrich eval` saved (`eval/runs/` by default), so the table is exactly
+what was measured; seconds per abstract are the extraction's wall time over the abstracts it
+sent (cache hits excluded), on the machine that ran it.
+
+    python bench/eval_table.py [--runs-dir eval/runs] [--gold eval/gold.jsonl ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from enrich.core.schema import FIELDS
+from enrich.evaluation import list_runs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}"
+
+
+def _row(run: dict[str, Any]) -> str:
+    overall, fields = run["overall"], run["fields"]
+    per_field = [
+        _pct(fields[f]["relaxed"]["f1"]) if fields[f]["n_records"] else "-" for f in FIELDS
+    ]
+    pace = run.get("seconds_per_abstract")
+    share = run.get("ungrounded_share")
+    cells = [
+        ", ".join(Path(f).name for f in run["gold_files"]),
+        f"{run.get('backend')} {run.get('model') or ''}".strip(),
+        "rules" if run.get("backend") == "offline" else str(run.get("gains_policy", "model")),
+        _pct(overall["relaxed_micro_f1"]),
+        _pct(overall["exact_micro_f1"]),
+        *per_field,
+        _pct(overall["gains_f1"]),
+        f"{len(run.get('failures') or {})}/{run['n_records']}",
+        str(run.get("reasks", "-")),
+        _pct(share),
+        "-" if pace is None else (f"{pace:.1f}" if pace >= 1 else f"{pace:.3f}"),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs-dir", type=Path, default=ROOT / "eval" / "runs")
+    parser.add_argument("--gold", nargs="*", default=None, help="only runs on these gold files")
+    args = parser.parse_args()
+    newest: dict[tuple[str, ...], dict[str, Any]] = {}
+    for run in list_runs(args.runs_dir):
+        if run.get("backend") == "predictions":
+            continue
+        gold = tuple(run["gold_files"])
+        if args.gold and not {Path(g).name for g in gold} & {Path(g).name for g in args.gold}:
+            continue
+        key = (*gold, str(run.get("backend")), str(run.get("model")), str(run.get("gains_policy")))
+        newest[key] = run  # runs come oldest first
+    header = ["set", "backend", "gains", "relaxed", "exact", *FIELDS, "gains F1", "failed",
+              "re-asks", "ungrounded %", "s/abstract"]  # fmt: skip
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for key in sorted(newest):
+        print(_row(newest[key]))
+
+
+if __name__ == "__main__":
+    main()
