@@ -101,7 +101,7 @@ def evaluate_command(
     gguf: GgufOpt = None,
     threads: ThreadsOpt = None,
     prompts: PromptsOpt = DEFAULT_PROMPTS_DIR / "extract",
-    gains: GainsOpt = "model",
+    gains: GainsOpt = "rules",
     cache_dir: CacheDirOpt = None,
     no_cache: NoCacheOpt = False,
     compare: Annotated[

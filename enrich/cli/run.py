@@ -60,7 +60,7 @@ def run(
     cache_dir: CacheDirOpt = None,
     no_cache: NoCacheOpt = False,
     prompts: PromptsOpt = DEFAULT_PROMPTS_DIR / "extract",
-    gains: GainsOpt = "model",
+    gains: GainsOpt = "rules",
     field: FieldOpt = None,
     quiet: QuietOpt = False,
     as_json: Annotated[
