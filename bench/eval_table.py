@@ -24,12 +24,11 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}"
 
 
-def _row(run: dict[str, Any]) -> str:
+def _row(run: dict[str, Any], pace: float | None) -> str:
     overall, fields = run["overall"], run["fields"]
     per_field = [
         _pct(fields[f]["relaxed"]["f1"]) if fields[f]["n_records"] else "-" for f in FIELDS
     ]
-    pace = run.get("seconds_per_abstract")
     share = run.get("ungrounded_share")
     cells = [
         ", ".join(Path(f).name for f in run["gold_files"]),
@@ -53,20 +52,28 @@ def main() -> None:
     parser.add_argument("--gold", nargs="*", default=None, help="only runs on these gold files")
     args = parser.parse_args()
     newest: dict[tuple[str, ...], dict[str, Any]] = {}
+    # a run rescored from the cache (another --gains) took no time: show the pace of the run
+    # that extracted those answers (same gold, backend, model and prompt)
+    paces: dict[tuple[str, ...], float] = {}
     for run in list_runs(args.runs_dir):
         if run.get("backend") == "predictions":
             continue
         gold = tuple(run["gold_files"])
         if args.gold and not {Path(g).name for g in gold} & {Path(g).name for g in args.gold}:
             continue
-        key = (*gold, str(run.get("backend")), str(run.get("model")), str(run.get("gains_policy")))
-        newest[key] = run  # runs come oldest first
+        source = (*gold, str(run.get("backend")), str(run.get("model")))
+        if run.get("seconds_per_abstract") is not None:
+            paces[(*source, str(run.get("prompt_hash")))] = run["seconds_per_abstract"]
+        policy = "rules" if run.get("backend") == "offline" else str(run.get("gains_policy"))
+        newest[(*source, policy)] = run  # runs come oldest first
     header = ["set", "backend", "gains", "relaxed", "exact", *FIELDS, "gains F1", "failed",
               "re-asks", "ungrounded %", "s/abstract"]  # fmt: skip
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for key in sorted(newest):
-        print(_row(newest[key]))
+        run = newest[key]
+        pace = paces.get((*key[:-1], str(run.get("prompt_hash"))))
+        print(_row(run, pace))
 
 
 if __name__ == "__main__":
