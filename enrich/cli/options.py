@@ -73,7 +73,8 @@ ConcurrencyOpt = Annotated[
     typer.Option(
         min=1,
         max=256,
-        help="Requests in flight at once. Default: 8; 1 with --backend local.",
+        help="Requests in flight at once. Default: 8. --backend local always sends one at a "
+        "time: its server answers requests in turn.",
         show_default=False,
     ),
 ]
