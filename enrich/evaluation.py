@@ -18,7 +18,7 @@ from enrich.core.gold import GoldFormatError, GoldRecord, Labels, labels_from_re
 from enrich.core.gold import parse_predictions as _parse_predictions
 from enrich.core.models import Paper
 from enrich.core.prompting import PromptSet
-from enrich.core.schema import GainPolicy
+from enrich.core.schema import GainPolicy, MetricPolicy
 from enrich.core.scoring import record_details, score_all, summarize
 from enrich.errors import EnrichError, UsageError
 from enrich.export import atomic_write_text
@@ -99,7 +99,7 @@ class EnginePredictions:
         """What the run cost and how much it kept, for the saved eval run."""
         stats = self.stats
         fresh = stats.extracted + stats.failures - stats.cache_hits
-        extracted = self.kept + stats.ungrounded
+        extracted = self.kept + stats.ungrounded + stats.rejected  # everything the backend named
         return {
             "failures": self.failures,
             "requests": stats.requests,
@@ -108,6 +108,7 @@ class EnginePredictions:
             "reasks": stats.reasks,
             "items_kept": self.kept,
             "items_ungrounded": stats.ungrounded,
+            "items_rejected": stats.rejected,
             "ungrounded_share": round(stats.ungrounded / extracted, 4) if extracted else None,
             "prompt_tokens": stats.usage.prompt_tokens,
             "completion_tokens": stats.usage.completion_tokens,
@@ -124,10 +125,11 @@ def predict(
     progress: Progress | None = None,
     *,
     gains: GainPolicy = "model",
+    metrics: MetricPolicy = "model",
 ) -> EnginePredictions:
     """Extract every gold abstract through the pipeline; grounded items are the predictions."""
     papers = [Paper(id=r.id, title=r.title or "", abstract=r.abstract) for r in records]
-    outcomes, stats = run_extraction(papers, backend, prompt, cache, progress, gains)
+    outcomes, stats = run_extraction(papers, backend, prompt, cache, progress, gains, metrics)
     labels: dict[str, Labels] = {}
     failures: dict[str, str] = {}
     kept = 0

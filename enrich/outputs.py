@@ -47,6 +47,7 @@ def run_summary(
         "failures": stats.failures,
         "skipped": stats.skipped,
         "ungrounded_items": stats.ungrounded,
+        "rejected_items": stats.rejected,
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "cost_usd": cost_usd(endpoint, model, usage.prompt_tokens, usage.completion_tokens),

@@ -17,8 +17,15 @@ from enrich.core.grounding import ground
 from enrich.core.keys import extraction_key
 from enrich.core.models import Paper
 from enrich.core.prompting import PromptSet
-from enrich.core.schema import Extraction, GainPolicy, ModelExtraction, schema_hash
+from enrich.core.schema import (
+    Extraction,
+    GainPolicy,
+    MetricPolicy,
+    ModelExtraction,
+    schema_hash,
+)
 from enrich.offline.gains import find_gains
+from enrich.offline.spans import metric_mentions
 
 Status = Literal["ok", "failed", "skipped"]
 
@@ -48,6 +55,7 @@ class RunStats:
     failures: int = 0
     skipped: int = 0
     ungrounded: int = 0
+    rejected: int = 0  # items that name nothing in particular (`core/convention.py`)
     usage: Usage = field(default_factory=Usage)
     wall_seconds: float = 0.0
 
@@ -62,18 +70,26 @@ class Progress(Protocol):
 
 def _warnings(extraction: Extraction) -> list[str]:
     """One line per dropped item and per cleared gain attribute, so neither goes unnoticed."""
-    return [f"ungrounded {u.field}: {u.value!r} ({u.reason})" for u in extraction.ungrounded] + [
-        f"cleared {c.field}: {c.value!r} ({c.reason})" for c in extraction.cleared
-    ]
+    return (
+        [f"ungrounded {u.field}: {u.value!r} ({u.reason})" for u in extraction.ungrounded]
+        + [f"rejected {r.field}: {r.value!r} ({r.reason})" for r in extraction.rejected]
+        + [f"cleared {c.field}: {c.value!r} ({c.reason})" for c in extraction.cleared]
+    )
 
 
-def _grounded(extracted: ModelExtraction, abstract: str, policy: GainPolicy) -> Extraction:
+def _grounded(
+    extracted: ModelExtraction, abstract: str, policy: GainPolicy, *, rule_metrics: bool
+) -> Extraction:
+    """Ground one answer; `rule_metrics` adds the measures the metric lexicon finds and the
+    answer left out (LLM backends: on our dev labels they list few metrics)."""
+    metrics = metric_mentions(abstract) if rule_metrics else ()
     if policy == "model":
-        return ground(extracted, abstract)
+        return ground(extracted, abstract, rule_metrics=metrics)
     rules = find_gains(abstract)
     if policy == "rules":
-        return ground(extracted.model_copy(update={"gains": []}), abstract, rules)
-    return ground(extracted, abstract, rules)
+        empty = extracted.model_copy(update={"gains": []})
+        return ground(empty, abstract, rules, rule_metrics=metrics)
+    return ground(extracted, abstract, rules, rule_metrics=metrics)
 
 
 def run_extraction(
@@ -83,16 +99,21 @@ def run_extraction(
     cache: ResultCache | None = None,
     progress: Progress | None = None,
     gains: GainPolicy = "model",
+    metrics: MetricPolicy = "model",
 ) -> tuple[list[PaperOutcome], RunStats]:
     """Extract every paper with an abstract; identical inputs are sent once.
 
     `gains` says where claimed gains come from: the backend ("model"), the deterministic gain
     rules ("rules"), or both, each gain marked with its source. Rules run after the cache, so
-    changing the policy never costs a request.
+    changing the policy never costs a request. `metrics="both"` adds the measures the metric
+    lexicon finds that the answer left out.
     """
     started = time.perf_counter()
-    if backend.name == "offline":  # its gains are the rules' already: do not run them twice
+    # the offline backend's gains and metrics are the rules' already: do not run them twice
+    rules_apart = backend.name != "offline"
+    if not rules_apart:
         gains = "model"
+    rule_metrics = rules_apart and metrics == "both"
     stats = RunStats(papers=len(papers))
     identity, params, schema = backend.identity(), backend.params(), schema_hash()
     outcomes: list[PaperOutcome] = []
@@ -145,11 +166,14 @@ def run_extraction(
         if paper_key in raw:
             outcome.status = "ok"
             outcome.cached = paper_key in cached_keys
-            outcome.extraction = _grounded(raw[paper_key], outcome.paper.abstract, gains)
+            outcome.extraction = _grounded(
+                raw[paper_key], outcome.paper.abstract, gains, rule_metrics=rule_metrics
+            )
             outcome.warnings = _warnings(outcome.extraction)
             stats.extracted += 1
             stats.cache_hits += outcome.cached
             stats.ungrounded += len(outcome.extraction.ungrounded)
+            stats.rejected += len(outcome.extraction.rejected)
         else:
             outcome.error = errors.get(paper_key, "not extracted")
             stats.failures += 1

@@ -195,3 +195,37 @@ def test_gains_policy_merges_rule_gains_by_value_and_marks_their_source(
         # the policy applies after the cache: switching it sends nothing
         (again,), stats = run_extraction([paper], backend, prompt, cache, gains="both")
         assert stats.requests == 0 and again.cached
+
+
+def test_metric_lexicon_adds_what_the_answer_left_out_after_the_cache(
+    prompt: PromptSet, tmp_path: Path
+) -> None:
+    """`metrics="both"` adds the lexicon's measures (marked `rules`) where no kept item sits;
+    switching the policy is served from the cache."""
+    abstract = "MemFT improves accuracy and latency of LLM finetuning on WikiText."
+    answer = {**_response("MemFT"), "metrics": ["latency"], "datasets": ["WikiText"]}
+    paper = _paper("p9", abstract)
+    with ResultCache(tmp_path / "cache") as cache:
+        (alone,), _ = run_extraction([paper], FakeBackend(prompt, [answer]), prompt, cache)
+        assert alone.extraction is not None
+        assert [m.name for m in alone.extraction.metrics] == ["latency"]
+        backend = FakeBackend(prompt)
+        (both,), stats = run_extraction([paper], backend, prompt, cache, metrics="both")
+        assert backend.requests == [] and stats.cache_hits == 1
+        assert both.extraction is not None
+        metrics = [(m.name, m.source) for m in both.extraction.metrics]
+        assert metrics == [("latency", "model"), ("accuracy", "rules")]
+        span = both.extraction.metrics[1].span
+        assert abstract[span.start : span.end] == "accuracy"
+
+
+def test_offline_metrics_are_not_added_twice(prompt: PromptSet) -> None:
+    from enrich.backends.offline import OfflineBackend
+
+    abstract = "We report accuracy and latency of MemFT on WikiText."
+    (outcome,), _ = run_extraction([_paper("p8", abstract)], OfflineBackend(), prompt,
+                                   metrics="both")  # fmt: skip
+    assert outcome.extraction is not None
+    assert all(m.source == "model" for m in outcome.extraction.metrics)
+    names = [m.name.lower() for m in outcome.extraction.metrics]
+    assert len(names) == len(set(names)) and "accuracy" in names

@@ -20,6 +20,7 @@ from enrich.cli.options import (
     GainsOpt,
     GgufOpt,
     MaxTokensOpt,
+    MetricsOpt,
     ModelOpt,
     NoCacheOpt,
     PromptsOpt,
@@ -28,7 +29,7 @@ from enrich.cli.options import (
     TimeoutOpt,
 )
 from enrich.cli.signals import terminate_as_interrupt
-from enrich.config import gain_policy, resolve_settings
+from enrich.config import gain_policy, metric_policy, resolve_settings
 from enrich.core.comparison import compare_runs, gate_failures
 from enrich.core.gold import check_gold
 from enrich.core.schema import schema_hash
@@ -102,6 +103,7 @@ def evaluate_command(
     threads: ThreadsOpt = None,
     prompts: PromptsOpt = DEFAULT_PROMPTS_DIR / "extract",
     gains: GainsOpt = "rules",
+    metrics: MetricsOpt = "both",
     cache_dir: CacheDirOpt = None,
     no_cache: NoCacheOpt = False,
     compare: Annotated[
@@ -163,8 +165,9 @@ def evaluate_command(
             try:
                 with terminate_as_interrupt():
                     result = predict(
-                        gold_set.records, engine, prompt, cache, gains=gain_policy(gains)
-                    )
+                        gold_set.records, engine, prompt, cache,
+                        gains=gain_policy(gains), metrics=metric_policy(metrics),
+                    )  # fmt: skip
             finally:
                 engine.close()
         except KeyboardInterrupt:
@@ -176,7 +179,8 @@ def evaluate_command(
         labels = result.labels
         meta = {
             "backend": engine.name, "model": engine.model, "prompt_hash": prompt.hash,
-            "schema_hash": schema_hash(), "gains_policy": gains, **result.engine_figures(),
+            "schema_hash": schema_hash(), "gains_policy": gains, "metrics_policy": metrics,
+            **result.engine_figures(),
         }  # fmt: skip
         if result.failures and not quiet:
             err.print(f"{len(result.failures)} abstracts failed to extract (scored as empty)")

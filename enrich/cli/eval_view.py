@@ -74,6 +74,7 @@ def show_run(console: Console, run: Mapping[str, Any]) -> None:
             f"{run.get('reasks', 0)} re-asks, {run.get('cache_hits', 0)} from cache · "
             f"{run['items_kept']} items kept, {run.get('items_ungrounded', 0)} ungrounded"
             + ("" if share is None else f" ({share * 100:.1f}%)")
+            + (f", {run['items_rejected']} rejected" if run.get("items_rejected") else "")
             + ("" if pace is None else f" · {pace:.1f} s per extracted abstract")
             + f" · gains from {run.get('gains_policy', 'model')}",
             highlight=False,

@@ -129,3 +129,14 @@ GainsOpt = Annotated[
         "cache, so switching costs no request.",
     ),
 ]
+MetricsOpt = Annotated[
+    str,
+    typer.Option(
+        "--metrics",
+        metavar="model|both",
+        help="Where metrics come from with an LLM backend: its answer alone, or also the "
+        "evaluation measures the metric lexicon finds that the answer left out (default: on "
+        "our dev labels a small model listed few metrics), each marked with its source. "
+        "Applied after the cache, so switching costs no request.",
+    ),
+]

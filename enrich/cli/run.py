@@ -23,6 +23,7 @@ from enrich.cli.options import (
     GainsOpt,
     GgufOpt,
     MaxTokensOpt,
+    MetricsOpt,
     ModelOpt,
     NoCacheOpt,
     PromptsOpt,
@@ -33,7 +34,7 @@ from enrich.cli.options import (
 from enrich.cli.papers import parse_field_map, report
 from enrich.cli.progress import RichProgress
 from enrich.cli.signals import terminate_as_interrupt
-from enrich.config import gain_policy, resolve_settings
+from enrich.config import gain_policy, metric_policy, resolve_settings
 from enrich.core.schema import schema_hash
 from enrich.errors import UsageError
 from enrich.ingest import read_corpus
@@ -61,6 +62,7 @@ def run(
     no_cache: NoCacheOpt = False,
     prompts: PromptsOpt = DEFAULT_PROMPTS_DIR / "extract",
     gains: GainsOpt = "rules",
+    metrics: MetricsOpt = "both",
     field: FieldOpt = None,
     quiet: QuietOpt = False,
     as_json: Annotated[
@@ -106,8 +108,9 @@ def run(
         try:
             with terminate_as_interrupt(), progress if progress is not None else nullcontext():
                 outcomes, stats = run_extraction(
-                    corpus_result.papers, engine, prompt, cache, progress, gain_policy(gains)
-                )
+                    corpus_result.papers, engine, prompt, cache, progress,
+                    gain_policy(gains), metric_policy(metrics),
+                )  # fmt: skip
         except KeyboardInterrupt:
             err.print("interrupted: finished extractions are cached; rerun to continue")
             raise typer.Exit(130) from None
@@ -134,7 +137,8 @@ def run(
             f"failed, {stats.skipped} without abstract; {stats.requests} requests, "
             f"{stats.usage.prompt_tokens:,} prompt + {stats.usage.completion_tokens:,} "
             f"completion tokens" + ("" if cost is None else f", ${cost:.4f}")
-            + f"; {stats.ungrounded} ungrounded items; wrote {out / 'papers.jsonl'}, "
+            + f"; {stats.ungrounded} ungrounded and {stats.rejected} rejected items; "
+            + f"wrote {out / 'papers.jsonl'}, "
             + "report.html, summary.md, enrich.sqlite and the CSV tables",
             markup=False, highlight=False,
         )  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from enrich.core.claims import ground_gains
+from enrich.core.convention import rejection
 from enrich.core.locate import FUZZY_THRESHOLD, Passage, locate, on_token_boundaries
 from enrich.core.numbers import numbers_in, same_number, value_in_text
 from enrich.core.schema import (
@@ -38,12 +39,17 @@ def _key(text: str) -> str:
 
 
 def ground(
-    extracted: ModelExtraction, abstract: str, rule_gains: Sequence[ModelGain] = ()
+    extracted: ModelExtraction,
+    abstract: str,
+    rule_gains: Sequence[ModelGain] = (),
+    rule_metrics: Sequence[tuple[int, int]] = (),
 ) -> Extraction:
-    """Attach spans to every item; move what the abstract does not support to `ungrounded`.
+    """Attach spans to every item; move what the abstract does not support to `ungrounded`
+    and what names nothing in particular to `rejected`.
 
     `rule_gains` (found by the gain rules) are added, marked `source="rules"`, where no kept
-    gain of the model already states the same value.
+    gain of the model already states the same value. `rule_metrics` (character ranges the
+    metric lexicon matched) are added, marked `source="rules"`, where they overlap no kept item.
     """
     result = Extraction(summary=extracted.summary.strip())
     passage = Passage(abstract)
@@ -54,6 +60,10 @@ def ground(
         if not name or (field, _key(name)) in seen:
             return None
         seen.add((field, _key(name)))
+        why = rejection(field, name)
+        if why is not None:
+            result.rejected.append(Ungrounded(field=field, value=name, reason=why))
+            return None
         span = locate(name, passage)
         if span is None:
             result.ungrounded.append(
@@ -75,6 +85,8 @@ def ground(
             if placed:
                 name, span = placed
                 items.append(Item(name=name, text=abstract[span.start : span.end], span=span))
+    if rule_metrics:
+        _add_rule_metrics(result, abstract, rule_metrics, seen)
     ground_gains(extracted.gains, passage, result)
     if rule_gains:
         found = Extraction(summary="")
@@ -83,6 +95,31 @@ def ground(
             if not any(same_number(gain.value, kept.value) for kept in result.gains):
                 result.gains.append(gain.model_copy(update={"source": "rules"}))
     return result
+
+
+def _add_rule_metrics(
+    result: Extraction,
+    abstract: str,
+    ranges: Sequence[tuple[int, int]],
+    seen: set[tuple[str, str]],
+) -> None:
+    taken = [
+        (item.span.start, item.span.end)
+        for items in (result.methods, result.tasks, result.datasets, result.metrics)
+        for item in items
+    ]
+    for start, end in ranges:
+        name = abstract[start:end]
+        if (
+            ("metrics", _key(name)) in seen
+            or any(start < stop and end > begin for begin, stop in taken)
+            or rejection("metrics", name) is not None
+        ):
+            continue
+        seen.add(("metrics", _key(name)))
+        taken.append((start, end))
+        span = Span(start=start, end=end, match="exact")
+        result.metrics.append(Item(name=name, text=name, span=span, source="rules"))
 
 
 def match_kind_counts(extraction: Extraction) -> dict[MatchKind, int]:

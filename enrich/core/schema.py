@@ -19,8 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MethodRole = Literal["proposed", "baseline", "used"]
 GainKind = Literal["delta", "score", "ratio"]
-GainSource = Literal["model", "rules"]
+Source = Literal["model", "rules"]  # who found an item: the backend, or a deterministic rule
+GainSource = Source
 GainPolicy = Literal["model", "rules", "both"]
+MetricPolicy = Literal["model", "both"]
 MatchKind = Literal["exact", "normalized", "fuzzy", "clause"]
 FIELDS = ("methods", "tasks", "datasets", "metrics")
 
@@ -90,11 +92,13 @@ class Span(_Strict):
 
 
 class Item(_Strict):
-    """A grounded string item (a task, dataset or metric): `text` is the abstract's own words."""
+    """A grounded string item (a task, dataset or metric): `text` is the abstract's own words.
+    `source` is "rules" for a metric the lexicon found beside an LLM's answer."""
 
     name: str
     text: str
     span: Span
+    source: Source = "model"
 
 
 class Method(Item):
@@ -129,6 +133,8 @@ class Extraction(_Strict):
     ungrounded: list[Ungrounded] = Field(default_factory=list)
     # gain attributes the abstract does not support, removed from kept gains ("gains.metric")
     cleared: list[Ungrounded] = Field(default_factory=list)
+    # items found in the abstract that name nothing in particular (`core/convention.py`)
+    rejected: list[Ungrounded] = Field(default_factory=list)
 
 
 def _all_required(node: Any) -> Any:

@@ -12,29 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from enrich.offline.tokens import Token, word_set
+from enrich.core.convention import COUNT, is_generic_phrase
+from enrich.offline.tokens import Token
 
-# Words that, on their own, name no particular method, task, dataset or metric.
-GENERIC = word_set(
-    """
-    method methods approach approaches model models framework frameworks technique techniques
-    algorithm algorithms system systems task tasks problem problems dataset datasets data
-    benchmark benchmarks corpus corpora performance result results experiment experiments
-    network networks architecture architectures module modules baseline baselines component
-    components strategy strategies scheme schemes mechanism mechanisms pipeline pipelines tool
-    tools solution solutions setting settings scenario scenarios application applications
-    downstream real-world world novel new proposed existing previous prior current recent
-    state-of-the-art sota various several different many multiple diverse extensive large small
-    simple effective efficient standard popular common conventional traditional typical one two
-    three four five six seven eight nine ten eleven twelve dozens numerous other others public
-    widely-used well-known challenging representative comprehensive competitive strong work
-    works paper study studies analysis way ways issue issues process domain domains field fields
-    area areas key important general specific experimental empirical further additional overall
-    baseline-based based same similar
-    """
-)
-
-_COUNT = re.compile(r"^(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)$")
 _URL = re.compile(r"(?:https?://|www\.|github\.com/|//)\S+", re.IGNORECASE)
 _NAMEY = re.compile(r"[A-Z0-9]")
 _CONJ = frozenset(["and", "or", ","])
@@ -51,13 +31,13 @@ def in_ranges(start: int, end: int, ranges: Sequence[tuple[int, int]]) -> bool:
 
 def is_generic(tokens: Sequence[Token]) -> bool:
     """True when no word of the span names anything in particular."""
-    words = [t.text.lower() for t in tokens if t.text[0].isalnum()]
-    return all(w in GENERIC or _COUNT.match(w) for w in words)
+    words = [t.text for t in tokens if t.text[0].isalnum()]
+    return not words or is_generic_phrase(words)
 
 
 def drop_count(tokens: Sequence[Token], first: int, last: int) -> int:
     """Skip a leading count ("nine few-shot classification datasets" -> "few-shot ...")."""
-    while first < last - 1 and _COUNT.match(tokens[first].text.lower()):
+    while first < last - 1 and COUNT.match(tokens[first].text.lower()):
         first += 1
     return first
 
