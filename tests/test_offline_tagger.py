@@ -82,6 +82,8 @@ def test_urls_and_metric_lexicon() -> None:
     assert in_ranges(text.index("github"), text.index("github") + 6, urls)
     found = [text[a:b] for a, b in metric_mentions(text)]
     assert "Top-1 accuracy" in found and "FLOPs" in found and "word error rate" in found
+    verb = "We map each box to a class and report mAP and MAP@10."
+    assert [verb[a:b] for a, b in metric_mentions(verb)] == ["mAP", "MAP"]
 
 
 def test_shipped_model_tags_a_plain_abstract(tagger: EntityTagger) -> None:

@@ -81,9 +81,18 @@ _METRIC = re.compile(
 )
 
 
+# Measures whose name is also an everyday lowercase word ("we map images"): only as acronyms.
+_ACRONYM_ONLY = re.compile(r"map")
+
+
 def metric_mentions(text: str) -> list[tuple[int, int]]:
-    """Character ranges of evaluation measures named in `text` (see `_METRIC`)."""
+    """Character ranges of evaluation measures named in `text` (see `_METRIC`); "map" counts
+    only when written with a capital ("mAP", "MAP")."""
     low = text.lower()  # matching lowercase text beats a case-insensitive pattern by 3x
     if len(low) != len(text):  # a rare character whose lowercase is longer: offsets would shift
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    return [(m.start(), m.end()) for m in _METRIC.finditer(low)]
+    return [
+        (m.start(), m.end())
+        for m in _METRIC.finditer(low)
+        if not _ACRONYM_ONLY.fullmatch(m.group()) or text[m.start() : m.end()] != m.group()
+    ]
