@@ -1,5 +1,5 @@
 """The backends side by side: the newest saved eval run per (gold set, backend, model, gains
-policy), as the Markdown table the README shows.
+and metrics policy), as the Markdown table the README shows.
 
 Figures come from runs `enrich eval` saved (`eval/runs/` by default), so the table is exactly
 what was measured; seconds per abstract are the extraction's wall time over the abstracts it
@@ -24,6 +24,13 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}"
 
 
+def _metrics_policy(run: dict[str, Any]) -> str:
+    """Where the run's metrics came from (runs saved before the policy existed: the model)."""
+    if run.get("backend") == "offline":
+        return "-"
+    return str(run.get("metrics_policy", "model"))
+
+
 def _row(run: dict[str, Any], pace: float | None) -> str:
     overall, fields = run["overall"], run["fields"]
     per_field = [
@@ -34,6 +41,7 @@ def _row(run: dict[str, Any], pace: float | None) -> str:
         ", ".join(Path(f).name for f in run["gold_files"]),
         f"{run.get('backend')} {run.get('model') or ''}".strip(),
         "rules" if run.get("backend") == "offline" else str(run.get("gains_policy", "model")),
+        _metrics_policy(run),
         _pct(overall["relaxed_micro_f1"]),
         _pct(overall["exact_micro_f1"]),
         *per_field,
@@ -65,14 +73,14 @@ def main() -> None:
         if run.get("seconds_per_abstract") is not None:
             paces[(*source, str(run.get("prompt_hash")))] = run["seconds_per_abstract"]
         policy = "rules" if run.get("backend") == "offline" else str(run.get("gains_policy"))
-        newest[(*source, policy)] = run  # runs come oldest first
-    header = ["set", "backend", "gains", "relaxed", "exact", *FIELDS, "gains F1", "failed",
+        newest[(*source, policy, _metrics_policy(run))] = run  # runs come oldest first
+    header = ["set", "backend", "gains", "metrics", "relaxed", "exact", *FIELDS, "gains F1", "failed",
               "re-asks", "ungrounded %", "s/abstract"]  # fmt: skip
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for key in sorted(newest):
         run = newest[key]
-        pace = paces.get((*key[:-1], str(run.get("prompt_hash"))))
+        pace = paces.get((*key[:-2], str(run.get("prompt_hash"))))
         print(_row(run, pace))
 
 
