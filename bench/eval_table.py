@@ -74,8 +74,8 @@ def main() -> None:
             paces[(*source, str(run.get("prompt_hash")))] = run["seconds_per_abstract"]
         policy = "rules" if run.get("backend") == "offline" else str(run.get("gains_policy"))
         newest[(*source, policy, _metrics_policy(run))] = run  # runs come oldest first
-    header = ["set", "backend", "gains", "metrics", "relaxed", "exact", *FIELDS, "gains F1", "failed",
-              "re-asks", "ungrounded %", "s/abstract"]  # fmt: skip
+    header = ["set", "backend", "gains from", "metrics from", "relaxed", "exact", *FIELDS,
+              "gains F1", "failed", "re-asks", "ungrounded %", "s/abstract"]  # fmt: skip
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for key in sorted(newest):
