@@ -1,11 +1,11 @@
 """The backends side by side: the newest saved eval run per (gold set, backend, model, gains
-and metrics policy), as the Markdown table the README shows.
+and items policy), as the Markdown table the README shows.
 
 Figures come from runs `enrich eval` saved (`eval/runs/` by default), so the table is exactly
 what was measured; seconds per abstract are the extraction's wall time over the abstracts it
 sent (cache hits excluded), on the machine that ran it.
 
-    python bench/eval_table.py [--runs-dir eval/runs] [--gold eval/gold.jsonl ...]
+    python bench/eval_table.py [--runs-dir eval/runs] [--gold eval/gold.jsonl ...] [--since DATE]
 """
 
 from __future__ import annotations
@@ -24,11 +24,14 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}"
 
 
-def _metrics_policy(run: dict[str, Any]) -> str:
-    """Where the run's metrics came from (runs saved before the policy existed: the model)."""
+def _items_policy(run: dict[str, Any]) -> str:
+    """Whether rules added items to the answers: runs saved before the policy existed had none,
+    runs of its first form added only metrics (`metrics_policy`)."""
     if run.get("backend") == "offline":
         return "-"
-    return str(run.get("metrics_policy", "model"))
+    if "metrics_policy" in run:
+        return "metrics" if run["metrics_policy"] == "both" else "model"
+    return str(run.get("items_policy", "model"))
 
 
 def _row(run: dict[str, Any], pace: float | None) -> str:
@@ -41,7 +44,7 @@ def _row(run: dict[str, Any], pace: float | None) -> str:
         ", ".join(Path(f).name for f in run["gold_files"]),
         f"{run.get('backend')} {run.get('model') or ''}".strip(),
         "rules" if run.get("backend") == "offline" else str(run.get("gains_policy", "model")),
-        _metrics_policy(run),
+        _items_policy(run),
         _pct(overall["relaxed_micro_f1"]),
         _pct(overall["exact_micro_f1"]),
         *per_field,
@@ -58,6 +61,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs-dir", type=Path, default=ROOT / "eval" / "runs")
     parser.add_argument("--gold", nargs="*", default=None, help="only runs on these gold files")
+    parser.add_argument(
+        "--since", default="", metavar="DATE", help="only runs saved at or after this ISO date"
+    )
     args = parser.parse_args()
     newest: dict[tuple[str, ...], dict[str, Any]] = {}
     # a run rescored from the cache (another --gains) took no time: show the pace of the run
@@ -72,9 +78,11 @@ def main() -> None:
         source = (*gold, str(run.get("backend")), str(run.get("model")))
         if run.get("seconds_per_abstract") is not None:
             paces[(*source, str(run.get("prompt_hash")))] = run["seconds_per_abstract"]
+        if str(run.get("date", "")) < args.since:  # older runs still give their pace
+            continue
         policy = "rules" if run.get("backend") == "offline" else str(run.get("gains_policy"))
-        newest[(*source, policy, _metrics_policy(run))] = run  # runs come oldest first
-    header = ["set", "backend", "gains from", "metrics from", "relaxed", "exact", *FIELDS,
+        newest[(*source, policy, _items_policy(run))] = run  # runs come oldest first
+    header = ["set", "backend", "gains from", "items from", "relaxed", "exact", *FIELDS,
               "gains F1", "failed", "re-asks", "ungrounded %", "s/abstract"]  # fmt: skip
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))

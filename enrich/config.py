@@ -11,14 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from enrich.core.schema import GainPolicy, MetricPolicy
+from enrich.core.schema import GainPolicy, ItemPolicy
 from enrich.errors import ConfigError
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_CACHE_DIR = Path("cache")
 BACKENDS = ("auto", "openai", "offline", "local")
 GAIN_POLICIES: tuple[GainPolicy, ...] = ("model", "rules", "both")
-METRIC_POLICIES: tuple[MetricPolicy, ...] = ("model", "both")
+ITEM_POLICIES: tuple[ItemPolicy, ...] = ("model", "both")
 
 
 @dataclass(frozen=True)
@@ -102,9 +102,9 @@ def gain_policy(value: str) -> GainPolicy:
     raise ConfigError(f"unknown --gains {value!r}", "use one of: " + ", ".join(GAIN_POLICIES))
 
 
-def metric_policy(value: str) -> MetricPolicy:
-    """The `--metrics` value as a policy, or a one-line error naming the choices."""
-    for policy in METRIC_POLICIES:
+def item_policy(value: str) -> ItemPolicy:
+    """The `--items` value as a policy, or a one-line error naming the choices."""
+    for policy in ITEM_POLICIES:
         if value == policy:
             return policy
-    raise ConfigError(f"unknown --metrics {value!r}", "use one of: " + ", ".join(METRIC_POLICIES))
+    raise ConfigError(f"unknown --items {value!r}", "use one of: " + ", ".join(ITEM_POLICIES))

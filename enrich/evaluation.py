@@ -18,7 +18,7 @@ from enrich.core.gold import GoldFormatError, GoldRecord, Labels, labels_from_re
 from enrich.core.gold import parse_predictions as _parse_predictions
 from enrich.core.models import Paper
 from enrich.core.prompting import PromptSet
-from enrich.core.schema import GainPolicy, MetricPolicy
+from enrich.core.schema import GainPolicy, ItemPolicy
 from enrich.core.scoring import record_details, score_all, summarize
 from enrich.errors import EnrichError, UsageError
 from enrich.export import atomic_write_text
@@ -125,11 +125,11 @@ def predict(
     progress: Progress | None = None,
     *,
     gains: GainPolicy = "model",
-    metrics: MetricPolicy = "model",
+    items: ItemPolicy = "model",
 ) -> EnginePredictions:
     """Extract every gold abstract through the pipeline; grounded items are the predictions."""
     papers = [Paper(id=r.id, title=r.title or "", abstract=r.abstract) for r in records]
-    outcomes, stats = run_extraction(papers, backend, prompt, cache, progress, gains, metrics)
+    outcomes, stats = run_extraction(papers, backend, prompt, cache, progress, gains, items)
     labels: dict[str, Labels] = {}
     failures: dict[str, str] = {}
     kept = 0

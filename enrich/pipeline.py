@@ -13,18 +13,20 @@ from typing import Literal, Protocol
 
 from enrich.backends.base import Backend, ExtractRequest, ExtractResult, Usage
 from enrich.cache import ResultCache
-from enrich.core.grounding import ground
+from enrich.core.grounding import RuleItem, ground
 from enrich.core.keys import extraction_key
 from enrich.core.models import Paper
 from enrich.core.prompting import PromptSet
 from enrich.core.schema import (
     Extraction,
     GainPolicy,
-    MetricPolicy,
+    ItemPolicy,
     ModelExtraction,
     schema_hash,
 )
+from enrich.offline.coined import coined_names
 from enrich.offline.gains import find_gains
+from enrich.offline.roles import method_role
 from enrich.offline.spans import metric_mentions
 
 Status = Literal["ok", "failed", "skipped"]
@@ -77,19 +79,31 @@ def _warnings(extraction: Extraction) -> list[str]:
     )
 
 
+def rule_items(abstract: str) -> list[RuleItem]:
+    """What general rules find beside an LLM's answer: the names the abstract coins ("we
+    propose SatFed") and the measures of the metric lexicon."""
+    found = [
+        RuleItem(field, start, end, method_role(abstract, start, end))
+        if field == "methods"
+        else RuleItem(field, start, end)
+        for field, start, end in coined_names(abstract)
+    ]
+    found.extend(RuleItem("metrics", start, end) for start, end in metric_mentions(abstract))
+    return found
+
+
 def _grounded(
-    extracted: ModelExtraction, abstract: str, policy: GainPolicy, *, rule_metrics: bool
+    extracted: ModelExtraction, abstract: str, policy: GainPolicy, *, with_rules: bool
 ) -> Extraction:
-    """Ground one answer; `rule_metrics` adds the measures the metric lexicon finds and the
-    answer left out (LLM backends: on our dev labels they list few metrics)."""
-    metrics = metric_mentions(abstract) if rule_metrics else ()
+    """Ground one answer; `with_rules` adds what `rule_items` finds and the answer left out."""
+    found = rule_items(abstract) if with_rules else ()
     if policy == "model":
-        return ground(extracted, abstract, rule_metrics=metrics)
+        return ground(extracted, abstract, rule_items=found)
     rules = find_gains(abstract)
     if policy == "rules":
         empty = extracted.model_copy(update={"gains": []})
-        return ground(empty, abstract, rules, rule_metrics=metrics)
-    return ground(extracted, abstract, rules, rule_metrics=metrics)
+        return ground(empty, abstract, rules, rule_items=found)
+    return ground(extracted, abstract, rules, rule_items=found)
 
 
 def run_extraction(
@@ -99,21 +113,21 @@ def run_extraction(
     cache: ResultCache | None = None,
     progress: Progress | None = None,
     gains: GainPolicy = "model",
-    metrics: MetricPolicy = "model",
+    items: ItemPolicy = "model",
 ) -> tuple[list[PaperOutcome], RunStats]:
     """Extract every paper with an abstract; identical inputs are sent once.
 
     `gains` says where claimed gains come from: the backend ("model"), the deterministic gain
     rules ("rules"), or both, each gain marked with its source. Rules run after the cache, so
-    changing the policy never costs a request. `metrics="both"` adds the measures the metric
-    lexicon finds that the answer left out.
+    changing the policy never costs a request. `items="both"` adds what general rules find
+    that the answer left out (`rule_items`), marked `source="rules"`.
     """
     started = time.perf_counter()
-    # the offline backend's gains and metrics are the rules' already: do not run them twice
+    # the offline backend's gains, names and metrics are the rules' already: not twice
     rules_apart = backend.name != "offline"
     if not rules_apart:
         gains = "model"
-    rule_metrics = rules_apart and metrics == "both"
+    with_rules = rules_apart and items == "both"
     stats = RunStats(papers=len(papers))
     identity, params, schema = backend.identity(), backend.params(), schema_hash()
     outcomes: list[PaperOutcome] = []
@@ -167,7 +181,7 @@ def run_extraction(
             outcome.status = "ok"
             outcome.cached = paper_key in cached_keys
             outcome.extraction = _grounded(
-                raw[paper_key], outcome.paper.abstract, gains, rule_metrics=rule_metrics
+                raw[paper_key], outcome.paper.abstract, gains, with_rules=with_rules
             )
             outcome.warnings = _warnings(outcome.extraction)
             stats.extracted += 1

@@ -91,11 +91,11 @@ def test_ground_reports_rejected_items_apart_from_ungrounded() -> None:
     assert [(u.field, u.value) for u in result.ungrounded] == [("datasets", "SQuAD")]
 
 
-def test_unknown_metrics_policy_is_one_clear_line() -> None:
-    from enrich.config import metric_policy
+def test_unknown_items_policy_is_one_clear_line() -> None:
+    from enrich.config import item_policy
     from enrich.errors import ConfigError
 
-    assert metric_policy("both") == "both"
+    assert item_policy("both") == "both"
     with pytest.raises(ConfigError) as caught:
-        metric_policy("rules")
-    assert "--metrics" in str(caught.value) and "model, both" in (caught.value.hint or "")
+        item_policy("rules")
+    assert "--items" in str(caught.value) and "model, both" in (caught.value.hint or "")

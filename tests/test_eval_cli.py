@@ -53,7 +53,7 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[FakeBackend]:
 def _eval(tmp_path: Path, *args: str) -> Any:
     argv = ["eval", "--gold", str(GOLD), "--runs-dir", str(tmp_path / "runs"),
             "--cache-dir", str(tmp_path / "cache"), "--base-url", "http://unused/v1",
-            "--gains", "model", "--metrics", "model", *args]  # fmt: skip  # the oracle's own
+            "--gains", "model", "--items", "model", *args]  # fmt: skip  # the oracle's own
     return runner.invoke(app, argv, env={"OPENAI_API_KEY": ""})
 
 

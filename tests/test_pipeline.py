@@ -200,7 +200,7 @@ def test_gains_policy_merges_rule_gains_by_value_and_marks_their_source(
 def test_metric_lexicon_adds_what_the_answer_left_out_after_the_cache(
     prompt: PromptSet, tmp_path: Path
 ) -> None:
-    """`metrics="both"` adds the lexicon's measures (marked `rules`) where no kept item sits;
+    """`items="both"` adds the lexicon's measures (marked `rules`) where no kept item sits;
     switching the policy is served from the cache."""
     abstract = "MemFT improves accuracy and latency of LLM finetuning on WikiText."
     answer = {**_response("MemFT"), "metrics": ["latency"], "datasets": ["WikiText"]}
@@ -210,7 +210,7 @@ def test_metric_lexicon_adds_what_the_answer_left_out_after_the_cache(
         assert alone.extraction is not None
         assert [m.name for m in alone.extraction.metrics] == ["latency"]
         backend = FakeBackend(prompt)
-        (both,), stats = run_extraction([paper], backend, prompt, cache, metrics="both")
+        (both,), stats = run_extraction([paper], backend, prompt, cache, items="both")
         assert backend.requests == [] and stats.cache_hits == 1
         assert both.extraction is not None
         metrics = [(m.name, m.source) for m in both.extraction.metrics]
@@ -224,8 +224,34 @@ def test_offline_metrics_are_not_added_twice(prompt: PromptSet) -> None:
 
     abstract = "We report accuracy and latency of MemFT on WikiText."
     (outcome,), _ = run_extraction([_paper("p8", abstract)], OfflineBackend(), prompt,
-                                   metrics="both")  # fmt: skip
+                                   items="both")  # fmt: skip
     assert outcome.extraction is not None
     assert all(m.source == "model" for m in outcome.extraction.metrics)
     names = [m.name.lower() for m in outcome.extraction.metrics]
     assert len(names) == len(set(names)) and "accuracy" in names
+
+
+def test_coined_names_the_answer_left_out_are_added(prompt: PromptSet) -> None:
+    """A small model often describes the proposed system and leaves out its name."""
+    abstract = (
+        "We propose SatFed, a satellite-assisted heterogeneous FL framework. We also assemble "
+        "a large-scale dataset, called R2C7K, and compare SatFed with FedAvg."
+    )
+    answer = {
+        **_response("satellite-assisted heterogeneous FL framework"),
+        "methods": [
+            {"name": "satellite-assisted heterogeneous FL framework", "role": "proposed"},
+            {"name": "FedAvg", "role": "baseline"},
+        ],
+    }
+    backend = FakeBackend(prompt, [answer])
+    (outcome,), _ = run_extraction([_paper("p7", abstract)], backend, prompt, items="both")
+    found = outcome.extraction
+    assert found is not None
+    methods = [(m.name, m.role, m.source) for m in found.methods]
+    assert methods == [
+        ("satellite-assisted heterogeneous FL framework", "proposed", "model"),
+        ("FedAvg", "baseline", "model"),
+        ("SatFed", "proposed", "rules"),
+    ]
+    assert [(d.name, d.source) for d in found.datasets] == [("R2C7K", "rules")]

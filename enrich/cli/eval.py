@@ -19,8 +19,8 @@ from enrich.cli.options import (
     ConcurrencyOpt,
     GainsOpt,
     GgufOpt,
+    ItemsOpt,
     MaxTokensOpt,
-    MetricsOpt,
     ModelOpt,
     NoCacheOpt,
     PromptsOpt,
@@ -29,7 +29,7 @@ from enrich.cli.options import (
     TimeoutOpt,
 )
 from enrich.cli.signals import terminate_as_interrupt
-from enrich.config import gain_policy, metric_policy, resolve_settings
+from enrich.config import gain_policy, item_policy, resolve_settings
 from enrich.core.comparison import compare_runs, gate_failures
 from enrich.core.gold import check_gold
 from enrich.core.schema import schema_hash
@@ -103,7 +103,7 @@ def evaluate_command(
     threads: ThreadsOpt = None,
     prompts: PromptsOpt = DEFAULT_PROMPTS_DIR / "extract",
     gains: GainsOpt = "rules",
-    metrics: MetricsOpt = "both",
+    items: ItemsOpt = "both",
     cache_dir: CacheDirOpt = None,
     no_cache: NoCacheOpt = False,
     compare: Annotated[
@@ -166,7 +166,7 @@ def evaluate_command(
                 with terminate_as_interrupt():
                     result = predict(
                         gold_set.records, engine, prompt, cache,
-                        gains=gain_policy(gains), metrics=metric_policy(metrics),
+                        gains=gain_policy(gains), items=item_policy(items),
                     )  # fmt: skip
             finally:
                 engine.close()
@@ -179,7 +179,7 @@ def evaluate_command(
         labels = result.labels
         meta = {
             "backend": engine.name, "model": engine.model, "prompt_hash": prompt.hash,
-            "schema_hash": schema_hash(), "gains_policy": gains, "metrics_policy": metrics,
+            "schema_hash": schema_hash(), "gains_policy": gains, "items_policy": items,
             **result.engine_figures(),
         }  # fmt: skip
         if result.failures and not quiet:

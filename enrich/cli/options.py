@@ -129,14 +129,15 @@ GainsOpt = Annotated[
         "cache, so switching costs no request.",
     ),
 ]
-MetricsOpt = Annotated[
+ItemsOpt = Annotated[
     str,
     typer.Option(
-        "--metrics",
+        "--items",
         metavar="model|both",
-        help="Where metrics come from with an LLM backend: its answer alone, or also the "
-        "evaluation measures the metric lexicon finds that the answer left out (default: on "
-        "our dev labels a small model listed few metrics), each marked with its source. "
-        "Applied after the cache, so switching costs no request.",
+        help="Where methods, datasets and metrics come from with an LLM backend: its answer "
+        "alone, or also what general rules find that the answer left out — names the abstract "
+        "coins ('we propose X') and measures of the metric lexicon — each marked with its "
+        "source (default both: on our dev labels a small model often left both out). Applied "
+        "after the cache, so switching costs no request.",
     ),
 ]

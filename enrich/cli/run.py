@@ -22,8 +22,8 @@ from enrich.cli.options import (
     FieldOpt,
     GainsOpt,
     GgufOpt,
+    ItemsOpt,
     MaxTokensOpt,
-    MetricsOpt,
     ModelOpt,
     NoCacheOpt,
     PromptsOpt,
@@ -34,7 +34,7 @@ from enrich.cli.options import (
 from enrich.cli.papers import parse_field_map, report
 from enrich.cli.progress import RichProgress
 from enrich.cli.signals import terminate_as_interrupt
-from enrich.config import gain_policy, metric_policy, resolve_settings
+from enrich.config import gain_policy, item_policy, resolve_settings
 from enrich.core.schema import schema_hash
 from enrich.errors import UsageError
 from enrich.ingest import read_corpus
@@ -62,7 +62,7 @@ def run(
     no_cache: NoCacheOpt = False,
     prompts: PromptsOpt = DEFAULT_PROMPTS_DIR / "extract",
     gains: GainsOpt = "rules",
-    metrics: MetricsOpt = "both",
+    items: ItemsOpt = "both",
     field: FieldOpt = None,
     quiet: QuietOpt = False,
     as_json: Annotated[
@@ -109,7 +109,7 @@ def run(
             with terminate_as_interrupt(), progress if progress is not None else nullcontext():
                 outcomes, stats = run_extraction(
                     corpus_result.papers, engine, prompt, cache, progress,
-                    gain_policy(gains), metric_policy(metrics),
+                    gain_policy(gains), item_policy(items),
                 )  # fmt: skip
         except KeyboardInterrupt:
             err.print("interrupted: finished extractions are cached; rerun to continue")

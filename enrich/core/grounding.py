@@ -8,6 +8,7 @@ support is listed under `ungrounded`, never silently kept.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from enrich.core.claims import ground_gains
 from enrich.core.convention import rejection
@@ -18,6 +19,7 @@ from enrich.core.schema import (
     Item,
     MatchKind,
     Method,
+    MethodRole,
     ModelExtraction,
     ModelGain,
     Span,
@@ -25,9 +27,18 @@ from enrich.core.schema import (
 )
 
 __all__ = [
-    "FUZZY_THRESHOLD", "Passage", "ground", "locate", "match_kind_counts", "numbers_in",
+    "FUZZY_THRESHOLD", "Passage", "RuleItem", "ground", "locate", "match_kind_counts", "numbers_in",
     "on_token_boundaries", "value_in_text",
 ]  # fmt: skip
+
+
+class RuleItem(NamedTuple):
+    """An item a deterministic rule found: its field, its span, and (methods) its role."""
+
+    field: str
+    start: int
+    end: int
+    role: MethodRole | None = None
 
 
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
@@ -42,14 +53,15 @@ def ground(
     extracted: ModelExtraction,
     abstract: str,
     rule_gains: Sequence[ModelGain] = (),
-    rule_metrics: Sequence[tuple[int, int]] = (),
+    rule_items: Sequence[RuleItem] = (),
 ) -> Extraction:
     """Attach spans to every item; move what the abstract does not support to `ungrounded`
     and what names nothing in particular to `rejected`.
 
     `rule_gains` (found by the gain rules) are added, marked `source="rules"`, where no kept
-    gain of the model already states the same value. `rule_metrics` (character ranges the
-    metric lexicon matched) are added, marked `source="rules"`, where they overlap no kept item.
+    gain of the model already states the same value. `rule_items` (spans that rules found:
+    measures of the metric lexicon, names the abstract coins) are added, marked
+    `source="rules"`, where they overlap no kept item and repeat no kept name.
     """
     result = Extraction(summary=extracted.summary.strip())
     passage = Passage(abstract)
@@ -85,8 +97,8 @@ def ground(
             if placed:
                 name, span = placed
                 items.append(Item(name=name, text=abstract[span.start : span.end], span=span))
-    if rule_metrics:
-        _add_rule_metrics(result, abstract, rule_metrics, seen)
+    if rule_items:
+        _add_rule_items(result, abstract, rule_items, seen)
     ground_gains(extracted.gains, passage, result)
     if rule_gains:
         found = Extraction(summary="")
@@ -97,29 +109,39 @@ def ground(
     return result
 
 
-def _add_rule_metrics(
+def _add_rule_items(
     result: Extraction,
     abstract: str,
-    ranges: Sequence[tuple[int, int]],
+    found: Sequence[RuleItem],
     seen: set[tuple[str, str]],
 ) -> None:
-    taken = [
-        (item.span.start, item.span.end)
+    kept = [
+        item
         for items in (result.methods, result.tasks, result.datasets, result.metrics)
         for item in items
     ]
-    for start, end in ranges:
-        name = abstract[start:end]
+    taken = [(item.span.start, item.span.end) for item in kept]
+    names = {_key(item.name) for item in kept}
+    for rule in found:
+        name = abstract[rule.start : rule.end]
         if (
-            ("metrics", _key(name)) in seen
-            or any(start < stop and end > begin for begin, stop in taken)
-            or rejection("metrics", name) is not None
+            _key(name) in names
+            or any(rule.start < stop and rule.end > begin for begin, stop in taken)
+            or rejection(rule.field, name) is not None
         ):
             continue
-        seen.add(("metrics", _key(name)))
-        taken.append((start, end))
-        span = Span(start=start, end=end, match="exact")
-        result.metrics.append(Item(name=name, text=name, span=span, source="rules"))
+        seen.add((rule.field, _key(name)))
+        names.add(_key(name))
+        taken.append((rule.start, rule.end))
+        span = Span(start=rule.start, end=rule.end, match="exact")
+        if rule.field == "methods":
+            role = rule.role or "used"
+            result.methods.append(
+                Method(name=name, text=name, span=span, role=role, source="rules")
+            )
+        else:
+            items: list[Item] = getattr(result, rule.field)
+            items.append(Item(name=name, text=name, span=span, source="rules"))
 
 
 def match_kind_counts(extraction: Extraction) -> dict[MatchKind, int]:

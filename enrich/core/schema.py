@@ -22,7 +22,7 @@ GainKind = Literal["delta", "score", "ratio"]
 Source = Literal["model", "rules"]  # who found an item: the backend, or a deterministic rule
 GainSource = Source
 GainPolicy = Literal["model", "rules", "both"]
-MetricPolicy = Literal["model", "both"]
+ItemPolicy = Literal["model", "both"]
 MatchKind = Literal["exact", "normalized", "fuzzy", "clause"]
 FIELDS = ("methods", "tasks", "datasets", "metrics")
 
