@@ -24,6 +24,7 @@ from enrich.core.schema import (
     ModelExtraction,
     schema_hash,
 )
+from enrich.offline.acronyms import defined_terms
 from enrich.offline.coined import coined_names
 from enrich.offline.gains import find_gains
 from enrich.offline.roles import method_role
@@ -81,12 +82,13 @@ def _warnings(extraction: Extraction) -> list[str]:
 
 def rule_items(abstract: str) -> list[RuleItem]:
     """What general rules find beside an LLM's answer: the names the abstract coins ("we
-    propose SatFed") and the measures of the metric lexicon."""
+    propose SatFed"), the terms it defines with an acronym ("Collaborative Filtering (CF)") and
+    the measures of the metric lexicon."""
     found = [
         RuleItem(field, start, end, method_role(abstract, start, end))
         if field == "methods"
         else RuleItem(field, start, end)
-        for field, start, end in coined_names(abstract)
+        for field, start, end in [*coined_names(abstract), *defined_terms(abstract)]
     ]
     found.extend(RuleItem("metrics", start, end) for start, end in metric_mentions(abstract))
     return found

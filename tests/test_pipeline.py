@@ -255,3 +255,17 @@ def test_coined_names_the_answer_left_out_are_added(prompt: PromptSet) -> None:
         ("SatFed", "proposed", "rules"),
     ]
     assert [(d.name, d.source) for d in found.datasets] == [("R2C7K", "rules")]
+
+
+def test_rule_items_combine_coined_names_defined_terms_and_measures() -> None:
+    from enrich.pipeline import rule_items
+
+    abstract = (
+        "Unlike Collaborative Filtering (CF), we propose DeepCF, which raises the hit rate and "
+        "the attack success rate (ASR)."
+    )
+    found = {(r.field, abstract[r.start : r.end], r.role) for r in rule_items(abstract)}
+    assert ("methods", "Collaborative Filtering (CF)", "baseline") in found
+    assert ("methods", "DeepCF", "proposed") in found
+    assert ("metrics", "attack success rate (ASR)", None) in found
+    assert ("metrics", "hit rate", None) in found

@@ -136,7 +136,8 @@ ItemsOpt = Annotated[
         metavar="model|both",
         help="Where methods, datasets and metrics come from with an LLM backend: its answer "
         "alone, or also what general rules find that the answer left out — names the abstract "
-        "coins ('we propose X') and measures of the metric lexicon — each marked with its "
+        "coins ('we propose X'), terms it defines with an acronym ('Collaborative Filtering "
+        "(CF)') and measures of the metric lexicon — each marked with its "
         "source (default both: on our dev labels a small model often left both out). Applied "
         "after the cache, so switching costs no request.",
     ),
