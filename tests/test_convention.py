@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from enrich.core.convention import rejection
+from enrich.core.convention import refield, rejection
 from enrich.core.grounding import ground
 from enrich.core.schema import ModelExtraction, ModelMethod
 
@@ -31,6 +31,9 @@ ABSTRACT = (
         ("metrics", "performance", "generic"),
         ("datasets", "Image datasets", "describes data"),
         ("datasets", "three sentence-level cross-lingual benchmarks", "describes data"),
+        ("datasets", "multiple benchmark knowledge graphs", "describes data"),
+        ("datasets", "20 benchmarks spanning image-text tasks with Qwen3-VL", "describes data"),
+        ("datasets", "real-world satellite networks", "describes data"),
     ],
 )
 def test_rejected_names(field: str, name: str, reason: str) -> None:
@@ -99,3 +102,28 @@ def test_unknown_items_policy_is_one_clear_line() -> None:
     with pytest.raises(ConfigError) as caught:
         item_policy("rules")
     assert "--items" in str(caught.value) and "model, both" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("field", "name", "expected"),
+    [
+        ("datasets", "sentiment analysis", "tasks"),
+        ("datasets", "topic classification", "tasks"),
+        ("datasets", "ImageNet classification", "datasets"),  # a marked name stays
+        ("datasets", "code generation", "datasets"),  # "generation" also heads methods (RAG)
+        ("methods", "few-shot classification", "methods"),  # only datasets are re-fielded
+    ],
+)
+def test_refield(field: str, name: str, expected: str) -> None:
+    assert refield(field, name) == expected
+
+
+def test_ground_moves_a_task_listed_as_a_dataset() -> None:
+    abstract = "We evaluate on SST-2 for sentiment analysis."
+    extracted = ModelExtraction(
+        summary="s", methods=[], tasks=[], datasets=["SST-2", "sentiment analysis"],
+        metrics=[], gains=[],
+    )  # fmt: skip
+    result = ground(extracted, abstract)
+    assert [d.name for d in result.datasets] == ["SST-2"]
+    assert [t.name for t in result.tasks] == ["sentiment analysis"]

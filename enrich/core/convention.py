@@ -49,6 +49,54 @@ _COLLECTION_HEADS = _lexicon(
 
 _WORD = re.compile(r"[^\s,;:()\[\]\"']+")
 
+# Quantities that open a description of data rather than a name ("multiple benchmark graphs").
+_QUANTIFIERS = _lexicon("multiple several various many numerous diverse different")
+
+# The head word of a phrase says which field it belongs to ("...networks": a method).
+FIELD_HEADS: dict[str, frozenset[str]] = {
+    "methods": _lexicon(
+        """learning model network net filtering algorithm method attention transformer encoder
+        decoder aggregation optimization distillation pruning quantization regularization
+        fine-tuning tuning training pre-training sampling search augmentation prompting thought
+        architecture framework mechanism loss embedding encoding decoding inference machine
+        classifier policy estimator autoencoder gan adapter"""
+    ),
+    "tasks": _lexicon(
+        """detection recognition classification segmentation translation answering retrieval
+        tracking estimation prediction summarization parsing tagging extraction understanding
+        reasoning recommendation captioning localization forecasting grounding reconstruction
+        synthesis completion editing categorization"""
+    ),
+    "metrics": _lexicon(
+        "rate score accuracy error ratio precision recall distance similarity divergence"
+    ),
+    "datasets": _lexicon("dataset benchmark corpus corpora suite"),
+}
+_TASK_PHRASE_HEADS = FIELD_HEADS["tasks"] | {"analysis"}  # "sentiment analysis"
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*$")
+
+
+def head_word(name: str) -> str:
+    """The last word of a phrase before any closing parenthesis, lowercase and singular."""
+    words = re.split(r"[\s\-]+", _PARENTHESIS.sub("", name).strip())
+    word = words[-1].lower() if words else ""
+    plural = word.endswith("s") and not word.endswith(("ss", "is", "us"))  # analysis, corpus
+    return word[:-1] if plural else word
+
+
+def _unmarked(name: str) -> bool:
+    """No capital and no digit: a description, not a name (names of data are marked)."""
+    return not any(c.isupper() or c.isdigit() for c in name)
+
+
+def refield(field: str, name: str) -> str:
+    """The field `name` belongs in when an answer put it elsewhere: a lowercase phrase headed
+    by a task word ("sentiment analysis", "topic classification") listed as a dataset is a
+    task."""
+    if field == "datasets" and _unmarked(name) and head_word(name) in _TASK_PHRASE_HEADS:
+        return "tasks"
+    return field
+
 
 def is_generic_phrase(words: list[str]) -> bool:
     """True when every word is generic or a count: the phrase names nothing in particular."""
@@ -68,13 +116,22 @@ def rejection(field: str, name: str) -> str | None:
         return "a placeholder, not a name"
     if _names_nothing(words):
         return "generic words that name nothing in particular"
-    if (
-        field == "datasets"
-        and words[-1].lower() in _COLLECTION_HEADS
-        and not any(_name_like(word, i) for i, word in enumerate(words) if not COUNT.match(word))
-    ):
+    if field == "datasets" and _describes_data(words, name):
         return "describes data without naming a dataset"
     return None
+
+
+def _describes_data(words: list[str], name: str) -> bool:
+    """ "image datasets", "multiple benchmark graphs", "real-world satellite networks": a
+    collection head without a name, a quantity first, or several unmarked words."""
+    first = words[0].lower()
+    if first in _QUANTIFIERS or COUNT.match(first):
+        return True
+    if len(words) >= 2 and _unmarked(name):
+        return True
+    return words[-1].lower() in _COLLECTION_HEADS and not any(
+        _name_like(word, i) for i, word in enumerate(words) if not COUNT.match(word)
+    )
 
 
 def _name_like(word: str, position: int) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from enrich.core.claims import ground_gains
-from enrich.core.convention import rejection
+from enrich.core.convention import refield, rejection
 from enrich.core.locate import FUZZY_THRESHOLD, Passage, locate, on_token_boundaries
 from enrich.core.numbers import numbers_in, same_number, value_in_text
 from enrich.core.schema import (
@@ -69,6 +69,7 @@ def ground(
 
     def place(field: str, name: str) -> tuple[str, Span] | None:
         name = name.strip()
+        field = refield(field, name)
         if not name or (field, _key(name)) in seen:
             return None
         seen.add((field, _key(name)))
@@ -91,11 +92,11 @@ def ground(
             text = abstract[span.start : span.end]
             result.methods.append(Method(name=name, text=text, span=span, role=method.role))
     for field in ("tasks", "datasets", "metrics"):
-        items: list[Item] = getattr(result, field)
         for value in getattr(extracted, field):
             placed = place(field, value)
             if placed:
                 name, span = placed
+                items: list[Item] = getattr(result, refield(field, value.strip()))
                 items.append(Item(name=name, text=abstract[span.start : span.end], span=span))
     if rule_items:
         _add_rule_items(result, abstract, rule_items, seen)

@@ -12,35 +12,11 @@ from __future__ import annotations
 
 import re
 
-from enrich.offline.tokens import word_set
+from enrich.core.convention import FIELD_HEADS, head_word
 
 _ACRONYM = re.compile(r"\((?P<acr>[A-Za-z][\w\-$^{}]*?[A-Z][\w\-$^{}]*?)s?\)")
 _WORD = re.compile(r"[A-Za-z][\w'\-]*")
 _MAX_WORDS = 8
-
-_HEADS = {
-    "methods": word_set(
-        """learning model network net filtering algorithm method attention transformer encoder
-        decoder aggregation optimization distillation pruning quantization regularization
-        fine-tuning tuning training pre-training sampling search augmentation prompting thought
-        architecture framework mechanism loss embedding encoding decoding inference machine
-        classifier policy estimator autoencoder gan adapter"""
-    ),
-    "tasks": word_set(
-        """detection recognition classification segmentation translation answering retrieval
-        tracking estimation prediction summarization parsing tagging extraction
-        understanding reasoning recommendation captioning localization forecasting grounding
-        reconstruction synthesis completion editing"""
-    ),
-    "metrics": word_set(
-        "rate score accuracy error ratio precision recall distance similarity divergence"
-    ),
-    "datasets": word_set("dataset benchmark corpus suite"),
-}
-
-
-def _singular(word: str) -> str:
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def _long_form_start(text: str, before: int, acronym: str) -> int | None:
@@ -70,8 +46,8 @@ def defined_terms(text: str) -> list[tuple[str, int, int]]:
         start = _long_form_start(text, match.start(), match.group("acr"))
         if start is None:
             continue
-        head = _singular(re.split(r"[\s\-]+", text[start : match.start()].strip())[-1].lower())
-        field = next((name for name, heads in _HEADS.items() if head in heads), None)
+        head = head_word(text[start : match.start()])
+        field = next((name for name, heads in FIELD_HEADS.items() if head in heads), None)
         if field is not None:
             found.append((field, start, match.end()))
     return found
