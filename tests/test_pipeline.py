@@ -269,3 +269,13 @@ def test_rule_items_combine_coined_names_defined_terms_and_measures() -> None:
     assert ("methods", "DeepCF", "proposed") in found
     assert ("metrics", "attack success rate (ASR)", None) in found
     assert ("metrics", "hit rate", None) in found
+
+
+def test_a_rule_name_already_inside_a_kept_name_is_not_added_again(prompt: PromptSet) -> None:
+    abstract = "Surrogate Domain Adaptation (SIDA) is new: we propose SIDA, a surrogate method."
+    answer = {**_response("Surrogate Domain Adaptation (SIDA)")}
+    (outcome,), _ = run_extraction(
+        [_paper("p6", abstract)], FakeBackend(prompt, [answer]), prompt, items="both"
+    )
+    assert outcome.extraction is not None
+    assert [m.name for m in outcome.extraction.methods] == ["Surrogate Domain Adaptation (SIDA)"]

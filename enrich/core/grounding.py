@@ -61,7 +61,8 @@ def ground(
     `rule_gains` (found by the gain rules) are added, marked `source="rules"`, where no kept
     gain of the model already states the same value. `rule_items` (spans that rules found:
     measures of the metric lexicon, names the abstract coins) are added, marked
-    `source="rules"`, where they overlap no kept item and repeat no kept name.
+    `source="rules"`, where they overlap no kept item and repeat no kept name or part of one
+    ("SIDA" beside a kept "Surrogate ... Adaptation (SIDA)").
     """
     result = Extraction(summary=extracted.summary.strip())
     passage = Passage(abstract)
@@ -127,6 +128,7 @@ def _add_rule_items(
         name = abstract[rule.start : rule.end]
         if (
             _key(name) in names
+            or any(_within(_key(name), kept_name) for kept_name in names)
             or any(rule.start < stop and rule.end > begin for begin, stop in taken)
             or rejection(rule.field, name) is not None
         ):
@@ -143,6 +145,18 @@ def _add_rule_items(
         else:
             items: list[Item] = getattr(result, rule.field)
             items.append(Item(name=name, text=name, span=span, source="rules"))
+
+
+def _within(short: str, long: str) -> bool:
+    """`short` is a whole-word part of `long` ("sida" in "surrogate ... adaptation (sida)")."""
+    at = long.find(short)
+    while at >= 0:
+        end = at + len(short)
+        before = at == 0 or not long[at - 1].isalnum()
+        if before and (end == len(long) or not long[end].isalnum()):
+            return True
+        at = long.find(short, at + 1)
+    return False
 
 
 def match_kind_counts(extraction: Extraction) -> dict[MatchKind, int]:
