@@ -62,7 +62,7 @@ RECORDS = [
             "methods": [_item("FooNet", 11, 17, "proposed")],
             "tasks": [_item("image classification", 22, 42)],
             "datasets": [_item("ImageNet-1k", 46, 57)],
-            "metrics": [_item("top-1 accuracy", 74, 88)],
+            "metrics": [{**_item("top-1 accuracy", 74, 88), "source": "rules"}],
             "gains": [
                 _gain(
                     metric="top-1 accuracy",
@@ -149,12 +149,15 @@ def test_csvs_hold_long_rows_keyed_by_paper(tmp_path: Path) -> None:
 
     header, methods = _read_csv(tmp_path / "methods.csv")
     assert header == ["paper_id", "position", "name", "canonical", "text", "start", "end",
-                      "grounded", "role"]  # fmt: skip
+                      "grounded", "source", "role"]  # fmt: skip
     keys = [(m["paper_id"], m["position"], m["name"]) for m in methods]
     assert keys == [("p1", "0", "FooNet"), ("p2", "0", "BazNet"), ("p2", "1", "ResNet")]
     assert [m["role"] for m in methods] == ["proposed", "proposed", "baseline"]
     assert {m["grounded"] for m in methods} == {"true"}  # ungrounded BarNet is not a row
     assert (methods[0]["grounded"], methods[0]["start"], methods[0]["end"]) == ("true", "11", "17")
+
+    header, metrics = _read_csv(tmp_path / "metrics.csv")
+    assert [(m["name"], m["source"]) for m in metrics][:1] == [("top-1 accuracy", "rules")]
 
     header, datasets = _read_csv(tmp_path / "datasets.csv")
     assert "role" not in header
@@ -165,7 +168,7 @@ def test_csvs_hold_long_rows_keyed_by_paper(tmp_path: Path) -> None:
 
     header, gains = _read_csv(tmp_path / "gains.csv")
     assert header[:5] == ["paper_id", "position", "metric", "metric_canonical", "value"]
-    assert header[-4:] == ["text", "start", "end", "grounded"]
+    assert header[-5:] == ["text", "start", "end", "grounded", "source"]
     assert gains[0]["value"] == "81.2" and gains[0]["baseline"] == ""
     assert gains[1]["baseline"] == "ResNet" and gains[1]["baseline_value"] == ""
     assert {g["dataset_canonical"] for g in gains} == {"imagenet 1k"}

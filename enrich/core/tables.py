@@ -64,6 +64,7 @@ class ItemRow:
     end: int | None
     grounded: bool
     role: str | None = None  # methods only: proposed | baseline | used
+    source: str | None = None  # model | rules: who found it (None: not recorded, ungrounded)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class GainRow:
     start: int | None
     end: int | None
     grounded: bool
+    source: str | None = None  # model | rules: who found it
 
 
 @dataclass
@@ -169,6 +171,7 @@ def _item_rows(paper_id: str, extraction: Mapping[str, Any]) -> list[ItemRow]:
                     end=span.get("end"),
                     grounded=True,
                     role=item.get("role"),
+                    source=item.get("source"),
                 )
             )
             position += 1
@@ -204,6 +207,7 @@ def _gain_rows(paper_id: str, extraction: Mapping[str, Any]) -> list[GainRow]:
                 start=span.get("start"),
                 end=span.get("end"),
                 grounded=bool(span),
+                source=gain.get("source"),
             )
         )
     return rows

@@ -27,11 +27,13 @@ from enrich.export import atomic_write_text, csv_cell, shareable
 SQLITE_FILE = "enrich.sqlite"
 
 PAPER_COLUMNS = tuple(f.name for f in dataclasses.fields(PaperRow))
-ITEM_COLUMNS = ("paper_id", "position", "name", "canonical", "text", "start", "end", "grounded")
+ITEM_COLUMNS = (
+    "paper_id", "position", "name", "canonical", "text", "start", "end", "grounded", "source",
+)  # fmt: skip
 METHOD_COLUMNS = (*ITEM_COLUMNS, "role")
 GAIN_COLUMNS = (
     "paper_id", "position", "metric", "metric_canonical", "value", "unit", "kind", "baseline",
-    "baseline_value", "dataset", "dataset_canonical", "text", "start", "end", "grounded",
+    "baseline_value", "dataset", "dataset_canonical", "text", "start", "end", "grounded", "source",
 )  # fmt: skip
 RUN_COLUMNS = (
     "finished_at", "backend", "model", "endpoint", "prompt_hash", "schema_hash", "papers",
