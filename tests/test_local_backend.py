@@ -29,10 +29,11 @@ pytestmark = pytest.mark.llama
 ROOT = Path(__file__).resolve().parent.parent
 DEV_RECORDS = 3
 # Measured with the shipped prompts, the 0.5B model, 2 threads, on the first 3 records of
-# eval/dev.jsonl: relaxed micro-F1 0.214, 11 of 24 items ungrounded (0.458), 0 failed.
-# The floors sit just under those figures: a drop means the prompts or grounding regressed.
-RELAXED_F1_FLOOR = 0.20
-UNGROUNDED_SHARE_CEILING = 0.5
+# eval/dev.jsonl (default --gains rules, --items both): relaxed micro-F1 0.267, 11 of 26
+# extracted items ungrounded (0.423), 0 failed. The floors sit just under those figures: a drop
+# means the prompts, grounding or rules regressed.
+RELAXED_F1_FLOOR = 0.25
+UNGROUNDED_SHARE_CEILING = 0.45
 
 
 def _servers_of(pid: int, alias: str | None = None) -> list[int]:
