@@ -28,6 +28,7 @@ from enrich.backends.base import (
     ResultCallback,
     Usage,
 )
+from enrich.backends.interrupt import run_interruptibly
 from enrich.backends.retry import (
     RetryWait,
     clip,
@@ -159,7 +160,7 @@ class OpenAIBackend:
         """Run the batch concurrently; raise `BackendError` only for what no retry can fix."""
         if not batch:
             return []
-        return asyncio.run(self._extract_all(batch, on_result))
+        return run_interruptibly(self._extract_all(batch, on_result))
 
     async def _extract_all(
         self, requests: Sequence[ExtractRequest], on_result: ResultCallback | None
