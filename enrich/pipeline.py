@@ -99,13 +99,9 @@ def _grounded(
 ) -> Extraction:
     """Ground one answer; `with_rules` adds what `rule_items` finds and the answer left out."""
     found = rule_items(abstract) if with_rules else ()
-    if policy == "model":
-        return ground(extracted, abstract, rule_items=found)
-    rules = find_gains(abstract)
-    if policy == "rules":
-        empty = extracted.model_copy(update={"gains": []})
-        return ground(empty, abstract, rules, rule_items=found)
-    return ground(extracted, abstract, rules, rule_items=found)
+    rules = find_gains(abstract) if policy != "model" else ()
+    answer = extracted.model_copy(update={"gains": []}) if policy == "rules" else extracted
+    return ground(answer, abstract, rules, rule_items=found)
 
 
 def run_extraction(

@@ -12,7 +12,13 @@ from typing import NamedTuple
 
 from enrich.core.claims import ground_gains
 from enrich.core.convention import refield, rejection
-from enrich.core.locate import FUZZY_THRESHOLD, Passage, locate, on_token_boundaries
+from enrich.core.locate import (
+    FUZZY_THRESHOLD,
+    Passage,
+    find_whole,
+    locate,
+    on_token_boundaries,
+)
 from enrich.core.numbers import numbers_in, same_number, value_in_text
 from enrich.core.schema import (
     Extraction,
@@ -60,7 +66,7 @@ def ground(
 
     `rule_gains` (found by the gain rules) are added, marked `source="rules"`, where no kept
     gain of the model already states the same value. `rule_items` (spans that rules found:
-    measures of the metric lexicon, names the abstract coins) are added, marked
+    names the abstract coins, terms it defines, measures of the metric lexicon) are added, marked
     `source="rules"`, where they overlap no kept item and repeat no kept name or part of one
     ("SIDA" beside a kept "Surrogate ... Adaptation (SIDA)").
     """
@@ -68,7 +74,8 @@ def ground(
     passage = Passage(abstract)
     seen: set[tuple[str, str]] = set()
 
-    def place(field: str, name: str) -> tuple[str, Span] | None:
+    def place(field: str, name: str) -> tuple[str, str, Span] | None:
+        """(the field it belongs in, the name, its span), or None when not kept."""
         name = name.strip()
         field = refield(field, name)
         if not name or (field, _key(name)) in seen:
@@ -84,23 +91,23 @@ def ground(
                 Ungrounded(field=field, value=name, reason="not found in the abstract")
             )
             return None
-        return name, span
+        return field, name, span
 
     for method in extracted.methods:
         placed = place("methods", method.name)
         if placed:
-            name, span = placed
+            _, name, span = placed
             text = abstract[span.start : span.end]
             result.methods.append(Method(name=name, text=text, span=span, role=method.role))
     for field in ("tasks", "datasets", "metrics"):
         for value in getattr(extracted, field):
             placed = place(field, value)
             if placed:
-                name, span = placed
-                items: list[Item] = getattr(result, refield(field, value.strip()))
+                kept_in, name, span = placed
+                items: list[Item] = getattr(result, kept_in)
                 items.append(Item(name=name, text=abstract[span.start : span.end], span=span))
     if rule_items:
-        _add_rule_items(result, abstract, rule_items, seen)
+        _add_rule_items(result, abstract, rule_items)
     ground_gains(extracted.gains, passage, result)
     if rule_gains:
         found = Extraction(summary="")
@@ -111,12 +118,7 @@ def ground(
     return result
 
 
-def _add_rule_items(
-    result: Extraction,
-    abstract: str,
-    found: Sequence[RuleItem],
-    seen: set[tuple[str, str]],
-) -> None:
+def _add_rule_items(result: Extraction, abstract: str, found: Sequence[RuleItem]) -> None:
     kept = [
         item
         for items in (result.methods, result.tasks, result.datasets, result.metrics)
@@ -127,13 +129,11 @@ def _add_rule_items(
     for rule in found:
         name = abstract[rule.start : rule.end]
         if (
-            _key(name) in names
-            or any(_within(_key(name), kept_name) for kept_name in names)
+            any(find_whole(_key(name), kept_name) >= 0 for kept_name in names)
             or any(rule.start < stop and rule.end > begin for begin, stop in taken)
             or rejection(rule.field, name) is not None
         ):
             continue
-        seen.add((rule.field, _key(name)))
         names.add(_key(name))
         taken.append((rule.start, rule.end))
         span = Span(start=rule.start, end=rule.end, match="exact")
@@ -145,18 +145,6 @@ def _add_rule_items(
         else:
             items: list[Item] = getattr(result, rule.field)
             items.append(Item(name=name, text=name, span=span, source="rules"))
-
-
-def _within(short: str, long: str) -> bool:
-    """`short` is a whole-word part of `long` ("sida" in "surrogate ... adaptation (sida)")."""
-    at = long.find(short)
-    while at >= 0:
-        end = at + len(short)
-        before = at == 0 or not long[at - 1].isalnum()
-        if before and (end == len(long) or not long[end].isalnum()):
-            return True
-        at = long.find(short, at + 1)
-    return False
 
 
 def match_kind_counts(extraction: Extraction) -> dict[MatchKind, int]:

@@ -66,18 +66,26 @@ def on_token_boundaries(text: str, start: int, end: int) -> bool:
     return start < end and not _cuts(text, start) and not _cuts(text, end)
 
 
+def find_whole(needle: str, text: str) -> int:
+    """Where `needle` first occurs in `text` without cutting a word or number in half; -1 when
+    nowhere."""
+    start = text.find(needle)
+    while start >= 0:
+        if on_token_boundaries(text, start, start + len(needle)):
+            return start
+        start = text.find(needle, start + 1)
+    return -1
+
+
 def locate(needle: str, haystack: str | Passage) -> Span | None:
     """The span of `needle` in `haystack`, or None when it is not there even approximately."""
     needle = needle.strip()
     if not needle:
         return None
     passage = haystack if isinstance(haystack, Passage) else Passage(haystack)
-    text = passage.text
-    start = text.find(needle)
-    while start >= 0:
-        if on_token_boundaries(text, start, start + len(needle)):
-            return Span(start=start, end=start + len(needle), match="exact")
-        start = text.find(needle, start + 1)
+    start = find_whole(needle, passage.text)
+    if start >= 0:
+        return Span(start=start, end=start + len(needle), match="exact")
     folded_needle = fold(needle).text
     bare = _ARTICLE.sub("", folded_needle, count=1) if _ARTICLE.match(folded_needle) else ""
     for candidate in (folded_needle, bare):

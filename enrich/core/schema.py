@@ -93,7 +93,7 @@ class Span(_Strict):
 
 class Item(_Strict):
     """A grounded string item (a task, dataset or metric): `text` is the abstract's own words.
-    `source` is "rules" for a metric the lexicon found beside an LLM's answer."""
+    `source` is "rules" for an item a rule added to an LLM's answer (`pipeline.rule_items`)."""
 
     name: str
     text: str

@@ -82,7 +82,7 @@ _METRIC = re.compile(
 
 
 # Measures whose name is also an everyday lowercase word ("we map images"): only as acronyms.
-_ACRONYM_ONLY = re.compile(r"map")
+_ACRONYM_ONLY = frozenset(["map"])
 
 
 def metric_mentions(text: str) -> list[tuple[int, int]]:
@@ -94,5 +94,5 @@ def metric_mentions(text: str) -> list[tuple[int, int]]:
     return [
         (m.start(), m.end())
         for m in _METRIC.finditer(low)
-        if not _ACRONYM_ONLY.fullmatch(m.group()) or text[m.start() : m.end()] != m.group()
+        if m.group() not in _ACRONYM_ONLY or text[m.start() : m.end()] != m.group()
     ]
