@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal, Protocol
 
 from enrich.backends.base import Backend, ExtractRequest, ExtractResult, Usage
@@ -29,6 +30,8 @@ from enrich.offline.coined import coined_names
 from enrich.offline.gains import find_gains
 from enrich.offline.roles import method_role
 from enrich.offline.spans import metric_mentions
+from enrich.offline.tagged import tagged_methods
+from enrich.offline.tagger import EntityTagger
 
 Status = Literal["ok", "failed", "skipped"]
 
@@ -80,18 +83,29 @@ def _warnings(extraction: Extraction) -> list[str]:
     )
 
 
+@cache
+def _tagger() -> EntityTagger:
+    """The offline tagger, loaded once and only when an LLM answer is completed by rules."""
+    return EntityTagger.load()
+
+
 def rule_items(abstract: str) -> list[RuleItem]:
     """What general rules find beside an LLM's answer: the names the abstract coins ("we
-    propose SatFed"), the terms it defines with an acronym ("Collaborative Filtering (CF)") and
-    the measures of the metric lexicon."""
-    found = [
+    propose SatFed"), the terms it defines with an acronym ("Collaborative Filtering (CF)"),
+    the measures of the metric lexicon, and the method names the tagger finds that answers tend to
+    leave out (`offline/tagged.py`), the more precise rules first."""
+    spans = [
+        *coined_names(abstract),
+        *defined_terms(abstract),
+        *(("metrics", start, end) for start, end in metric_mentions(abstract)),
+        *(("methods", start, end) for start, end in tagged_methods(abstract, _tagger())),
+    ]
+    return [
         RuleItem(field, start, end, method_role(abstract, start, end))
         if field == "methods"
         else RuleItem(field, start, end)
-        for field, start, end in [*coined_names(abstract), *defined_terms(abstract)]
+        for field, start, end in spans
     ]
-    found.extend(RuleItem("metrics", start, end) for start, end in metric_mentions(abstract))
-    return found
 
 
 def _grounded(

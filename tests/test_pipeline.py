@@ -279,3 +279,18 @@ def test_a_rule_name_already_inside_a_kept_name_is_not_added_again(prompt: Promp
     )
     assert outcome.extraction is not None
     assert [m.name for m in outcome.extraction.methods] == ["Surrogate Domain Adaptation (SIDA)"]
+
+
+def test_baselines_the_answer_left_out_come_from_the_tagger(prompt: PromptSet) -> None:
+    """The tagger's marked names complete an answer that named only the proposed method."""
+    abstract = "We propose MemFT, a finetuning method. We compare GRPO with DAPO."
+    paper = _paper("p10", abstract)
+    (both,), _ = run_extraction(
+        [paper], FakeBackend(prompt, [_response("MemFT")]), prompt, items="both"
+    )
+    (alone,), _ = run_extraction([paper], FakeBackend(prompt, [_response("MemFT")]), prompt)
+    assert both.extraction is not None and alone.extraction is not None
+    assert [(m.name, m.source) for m in both.extraction.methods] == [
+        ("MemFT", "model"), ("GRPO", "rules"), ("DAPO", "rules"),
+    ]  # fmt: skip
+    assert [m.name for m in alone.extraction.methods] == ["MemFT"]

@@ -137,8 +137,9 @@ ItemsOpt = Annotated[
         help="Where methods, datasets and metrics come from with an LLM backend: its answer "
         "alone, or also what general rules find that the answer left out — names the abstract "
         "coins ('we propose X'), terms it defines with an acronym ('Collaborative Filtering "
-        "(CF)') and measures of the metric lexicon — each marked with its "
-        "source (default both: on our dev labels a small model often left both out). Applied "
+        "(CF)'), measures of the metric lexicon, and baselines and components the offline tagger "
+        "names ('GRPO', 'softmax classifier') — each marked with its source (default both: on "
+        "our dev labels a small model often left them out). Applied "
         "after the cache, so switching costs no request.",
     ),
 ]
