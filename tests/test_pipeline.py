@@ -283,7 +283,7 @@ def test_a_rule_name_already_inside_a_kept_name_is_not_added_again(prompt: Promp
 
 def test_baselines_the_answer_left_out_come_from_the_tagger(prompt: PromptSet) -> None:
     """The tagger's marked names complete an answer that named only the proposed method."""
-    abstract = "We propose MemFT, a finetuning method. We compare GRPO with DAPO."
+    abstract = "We propose MemFT. We train Qwen2.5-Math with GRPO and compare it with PPO."
     paper = _paper("p10", abstract)
     (both,), _ = run_extraction(
         [paper], FakeBackend(prompt, [_response("MemFT")]), prompt, items="both"
@@ -291,6 +291,6 @@ def test_baselines_the_answer_left_out_come_from_the_tagger(prompt: PromptSet) -
     (alone,), _ = run_extraction([paper], FakeBackend(prompt, [_response("MemFT")]), prompt)
     assert both.extraction is not None and alone.extraction is not None
     assert [(m.name, m.source) for m in both.extraction.methods] == [
-        ("MemFT", "model"), ("GRPO", "rules"), ("DAPO", "rules"),
+        ("MemFT", "model"), ("Qwen2.5-Math", "rules"), ("GRPO", "rules"),
     ]  # fmt: skip
     assert [m.name for m in alone.extraction.methods] == ["MemFT"]

@@ -114,7 +114,7 @@ def test_report_in_headless_chromium(report: Report, browser: WebDriver) -> None
         for i in tables.items
         if i.grounded and i.start is not None and i.end is not None
     )
-    assert len(expected) > 1000
+    assert len(expected) > 500  # the sample corpus has about 800 grounded offline items
     assert sorted(marks) == expected
 
     # a dataset filter narrows the cards to the papers naming that dataset

@@ -33,6 +33,8 @@ def gain(value: float, metric: str | None = None, **rest: Any) -> GoldGain:
         ("\uff26\uff11", "f1"),  # NFKC: full-width letters and digits
         ("state-of-the-art", "state of the art"),
         ("\u201cBLEU\u201d.", "bleu"),
+        ("CNN/Daily Mail", "cnn daily mail"),  # punctuation splits, never joins
+        ("NIST04/NIST05", "nist04 nist05"),
     ],
 )
 def test_normalize(raw: str, expected: str) -> None:
@@ -83,6 +85,20 @@ def test_null_fields_are_not_scored_and_empty_ones_are() -> None:
     # macro: record a F1 = 1, record b F1 = 0 -> 0.5; micro F1 = 2*0.5*1/1.5
     assert methods["macro_f1"] == pytest.approx(0.5)
     assert methods["f1"] == pytest.approx(2 / 3)
+
+
+def test_a_field_no_record_annotates_is_not_scored() -> None:
+    records = [record("a", methods=["BERT"], datasets=None), record("b", methods=[], datasets=None)]
+    preds = {"a": labels(methods=["BERT"], datasets=["SQuAD"]), "b": labels()}
+    figures = summarize(score_all(records, preds), samples=20)
+    datasets = figures["fields"]["datasets"]
+    assert datasets["n_records"] == 0
+    for mode in ("exact", "relaxed"):
+        assert datasets[mode]["p"] is datasets[mode]["r"] is datasets[mode]["f1"] is None
+        assert datasets[mode]["macro_f1"] is None
+    assert figures["fields"]["methods"]["relaxed"]["f1"] == 1.0
+    assert figures["gains"]["value"]["f1"] is None  # no record annotates gains either
+    assert figures["overall"]["relaxed_micro_f1"] == 1.0
 
 
 def test_macro_differs_from_micro() -> None:

@@ -19,14 +19,18 @@ from enrich.errors import ConfigError
 from enrich.offline.gains import find_gains
 from enrich.offline.roles import method_role
 from enrich.offline.summary import pick_summary
-from enrich.offline.tagger import DEFAULT_MODEL, EntityTagger
+from enrich.offline.tagger import DEFAULT_MODEL, EntityTagger, clusters_file
 
 _SOURCES = Path(__file__).resolve().parent.parent / "offline"
 
 
 def _version(model: Path) -> str:
-    """Hash of the model file and the extractor's code: what decides its output."""
+    """Hash of the model file (and the word clusters beside it) and the extractor's code: what
+    decides its output."""
     digest = hashlib.sha256(model.read_bytes())
+    clusters = clusters_file(model)
+    if clusters.is_file():
+        digest.update(clusters.read_bytes())
     for source in sorted(_SOURCES.glob("*.py")):
         digest.update(source.name.encode())
         digest.update(source.read_bytes())

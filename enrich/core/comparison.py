@@ -87,7 +87,9 @@ def gate_failures(
     more than `max_drop` percentage points against the compared run."""
     reasons: list[str] = []
     overall = current["overall"]["relaxed_micro_f1"]
-    if fail_under is not None and overall < fail_under:
+    if fail_under is not None and overall is None:
+        reasons.append("no field of the gold set is annotated: nothing was scored")
+    elif fail_under is not None and overall < fail_under:
         reasons.append(f"overall relaxed micro-F1 {overall:.3f} is under {fail_under:.3f}")
     if max_drop is not None and comparison is not None:
         for name, delta in comparison["deltas"].items():

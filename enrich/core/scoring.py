@@ -7,8 +7,9 @@ values a relaxed metric match is preferred; matched pairs are checked for metric
 dataset agreement where gold states them. The overall figure is the relaxed micro-F1 over the
 four string fields together, beside gains F1. Every F1 has a seeded bootstrap 95% interval.
 
-Conventions where the format is silent: 0/0 precision or recall is 0, except that a record (or a
-whole field) with neither gold nor predicted items scores P = R = F1 = 1.
+Conventions where the format is silent: 0/0 precision or recall is 0, except that a record
+with neither gold nor predicted items scores P = R = F1 = 1. A field (or gains) that no record
+annotates is not scored: its P, R and F1 are None, not a perfect score nobody earned.
 """
 
 from __future__ import annotations
@@ -193,6 +194,9 @@ class _Bootstrap:
         return [round(float(low), 4), round(float(high), 4)]
 
 
+_NOT_SCORED: dict[str, Any] = {"p": None, "r": None, "f1": None, "tp": 0, "fp": 0, "fn": 0}
+
+
 def _counts(rows: Sequence[tuple[int, int, int]]) -> np.ndarray[Any, Any]:
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
@@ -215,9 +219,9 @@ def summarize(
                 assert matches is not None
                 per_record.append(matches[mode].counts())
             counts = _counts(per_record)
-            figures: dict[str, Any] = _figures(counts)
+            figures: dict[str, Any] = _figures(counts) if annotated else dict(_NOT_SCORED)
             figures["macro_f1"] = (
-                float(_f1_vectors(counts.astype(float)).mean()) if annotated else 0.0
+                float(_f1_vectors(counts.astype(float)).mean()) if annotated else None
             )
             full = np.zeros((len(scores), 3), dtype=np.int64)
             if annotated:
@@ -237,7 +241,7 @@ def summarize(
             agreement[attribute][0] += gm.agreement[attribute][0]
             agreement[attribute][1] += gm.agreement[attribute][1]
     gain_idx = np.array(gain_rows, dtype=np.int64)
-    gain_value = _figures(gain_counts[gain_idx])
+    gain_value = _figures(gain_counts[gain_idx]) if gain_rows else dict(_NOT_SCORED)
     gains: dict[str, Any] = {
         "n_records": len(gain_rows),
         "value": {
@@ -253,8 +257,11 @@ def summarize(
         [i for i, s in enumerate(scores) if any(s.fields[f] is not None for f in FIELDS)],
         dtype=np.int64,
     )
-    overall = _figures(overall_rows["relaxed"][any_field])
-    overall_exact = _figures(overall_rows["exact"][any_field])
+    if len(any_field):
+        overall = _figures(overall_rows["relaxed"][any_field])
+        overall_exact = _figures(overall_rows["exact"][any_field])
+    else:
+        overall = overall_exact = dict(_NOT_SCORED)
     overall_figures = {
         "relaxed_micro_f1": overall["f1"],
         "relaxed_micro_f1_ci": boot.interval(overall_rows["relaxed"], any_field),

@@ -8,7 +8,7 @@ heads) are built per token.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from enrich.offline.tokens import word_set
@@ -88,8 +88,9 @@ class WordFeatures(NamedTuple):
     breaks_chunk: bool
 
 
-def word_features(word: str) -> WordFeatures:
-    """Features of one word type: lowercase form, shape, affixes, flags."""
+def word_features(word: str, clusters: Mapping[str, tuple[int, ...]] | None = None) -> WordFeatures:
+    """Features of one word type: lowercase form, shape, affixes, flags, and its clusters
+    learned from unlabeled abstracts (`offline/clusters.py`) when there are any."""
     low = word.lower()
     ssh = short_shape(word)
     acr = is_acronym(word)
@@ -122,6 +123,12 @@ def word_features(word: str) -> WordFeatures:
         ["w[1]=" + low, "ss[1]=" + ssh],
         ["w[2]=" + low],
     )
+    found = clusters.get(low) if clusters else None
+    if found is not None:
+        for level, cluster in enumerate(found):
+            own.append(f"c{level}={cluster}")
+        ctx[1].append(f"c0[-1]={found[0]}")
+        ctx[2].append(f"c0[1]={found[0]}")
     return WordFeatures(own, ctx, low, acr, stop or punct)
 
 
@@ -134,14 +141,19 @@ class FeatureExtractor:
     Given the attributes a trained model knows (`known`), features it has no weight for are
     left out: they cannot change the tagging, and passing them costs time."""
 
-    def __init__(self, known: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        known: frozenset[str] | None = None,
+        clusters: Mapping[str, tuple[int, ...]] | None = None,
+    ) -> None:
         self._cache: dict[str, WordFeatures] = {}
         self._known = known
+        self._clusters = clusters
 
     def _word(self, word: str) -> WordFeatures:
         found = self._cache.get(word)
         if found is None:
-            found = word_features(word)
+            found = word_features(word, self._clusters)
             if self._known is not None:
                 keep = self._known.__contains__
                 own = list(filter(keep, found.own))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pycrfsuite
 
+from enrich.offline.clusters import Clusters, load_clusters
 from enrich.offline.features import FeatureExtractor
 from enrich.offline.spans import (
     drop_count,
@@ -23,6 +24,12 @@ from enrich.offline.spans import (
 from enrich.offline.tokens import Token, sentences, word_set
 
 DEFAULT_MODEL = Path(__file__).parent / "data" / "entities.crfsuite"
+
+
+def clusters_file(model: Path) -> Path:
+    """Where the word clusters a model was trained with are kept: beside the model."""
+    return model.with_suffix(".clusters.tsv")
+
 
 # CRF label types -> scored fields; other types (trained for contrast) are dropped.
 FIELD_OF_TYPE = {"MET": "methods", "TASK": "tasks", "DATA": "datasets", "METRIC": "metrics"}
@@ -95,16 +102,18 @@ def _whole_word(text: str, start: int) -> int:
 class EntityTagger:
     """Loads the CRF once; `tag` returns the entities of one abstract, sorted by start."""
 
-    def __init__(self, model: pycrfsuite.Tagger) -> None:
+    def __init__(self, model: pycrfsuite.Tagger, clusters: Clusters | None = None) -> None:
         self._tagger = model
         known = frozenset(name for name, _ in model.info().state_features)
-        self._features = FeatureExtractor(known)
+        self._features = FeatureExtractor(known, clusters)
 
     @classmethod
     def load(cls, path: Path | None = None) -> EntityTagger:
+        """The model at `path` with the word clusters it was trained with, stored beside it."""
+        model = path or DEFAULT_MODEL
         tagger = pycrfsuite.Tagger()
-        tagger.open(str(path or DEFAULT_MODEL))
-        return cls(tagger)
+        tagger.open(str(model))
+        return cls(tagger, load_clusters(clusters_file(model)))
 
     def tag_sentences(self, text: str) -> list[tuple[list[Token], list[tuple[str, int, int]]]]:
         """Each sentence's tokens with its decoded (field, first, last) token spans."""
