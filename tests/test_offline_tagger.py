@@ -149,3 +149,15 @@ def test_latex_styled_word_keeps_its_first_letter() -> None:
     assert text[_whole_word(text, text.index("nstructions")) :].startswith("\\textbf{I}nstr")
     assert text[_whole_word(text, text.index("esponses")) :].startswith("\\emph{R}esp")
     assert _whole_word(text, text.index("parts")) == text.index("parts")
+
+
+def test_text_without_sentence_breaks_is_cut_into_bounded_pieces() -> None:
+    from enrich.offline.tokens import MAX_SENTENCE, sentence_spans
+
+    text = "we improve accuracy by 3.2% on ImageNet, and reduce latency " * 500
+    spans = sentence_spans(text)
+    assert len(spans) > 1 and all(e - s <= MAX_SENTENCE for s, e in spans)
+    assert all(text[e - 1] == "," for s, e in spans[:-1])  # cut after a clause mark
+    assert " ".join(text[s:e] for s, e in spans) == text.strip()  # nothing lost
+    short = "A first sentence. A second one."
+    assert sentence_spans(short) == ((0, 17), (18, 31))

@@ -29,6 +29,23 @@ def in_ranges(start: int, end: int, ranges: Sequence[tuple[int, int]]) -> bool:
     return any(start < stop and end > begin for begin, stop in ranges)
 
 
+class Coverage:
+    """The characters of a text that some ranges cover. An overlap test costs the length of the
+    span tested, not the number of ranges, so a long text with thousands of mentions stays
+    linear."""
+
+    def __init__(self, size: int, ranges: Sequence[tuple[int, int]] = ()) -> None:
+        self._covered = bytearray(size)
+        for start, end in ranges:
+            self.add(start, end)
+
+    def add(self, start: int, end: int) -> None:
+        self._covered[start:end] = b"\x01" * (end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return 1 in self._covered[start:end]
+
+
 def is_generic(tokens: Sequence[Token]) -> bool:
     """True when no word of the span names anything in particular."""
     words = [t.text for t in tokens if t.text[0].isalnum()]

@@ -14,8 +14,8 @@ import pycrfsuite
 from enrich.offline.clusters import Clusters, load_clusters
 from enrich.offline.features import FeatureExtractor
 from enrich.offline.spans import (
+    Coverage,
     drop_count,
-    in_ranges,
     is_generic,
     metric_mentions,
     split_coordination,
@@ -132,7 +132,7 @@ class EntityTagger:
 
     def tag(self, text: str) -> list[Entity]:
         """The entities of `text`, cleaned (see `enrich.offline.spans`), sorted by start."""
-        urls = url_ranges(text)
+        urls = Coverage(len(text), url_ranges(text))
         entities: list[Entity] = []
         for tokens, spans in self.tag_sentences(text):
             for field, first, last in spans:
@@ -142,12 +142,15 @@ class EntityTagger:
                 begin = drop_count(tokens, begin, end)
                 for a, b in split_coordination(tokens, begin, end):
                     start, stop = _whole_word(text, tokens[a].start), tokens[b - 1].end
-                    if in_ranges(start, stop, urls) or is_generic(tokens[a:b]):
+                    if urls.overlaps(start, stop) or is_generic(tokens[a:b]):
                         continue
                     entities.append(Entity(field, start, stop, text[start:stop]))
-        taken = [(e.start, e.end) for e in entities if e.field == "metrics"] + urls
+        taken = Coverage(len(text), url_ranges(text))
+        for entity in entities:
+            if entity.field == "metrics":
+                taken.add(entity.start, entity.end)
         for start, stop in metric_mentions(text):  # measures the tagger missed
-            if not in_ranges(start, stop, taken):
+            if not taken.overlaps(start, stop):
                 entities.append(Entity("metrics", start, stop, text[start:stop]))
         entities.sort(key=lambda e: (e.start, e.end, e.field))
         return entities

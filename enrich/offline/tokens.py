@@ -38,10 +38,35 @@ _BOUNDARY = re.compile(r"[.!?][\"')\]]*(?:\s+(?=[\"'(\[]?[A-Z0-9\\$])|(?=[A-Z][a
 _ABBREV = re.compile(r"\b(?:e\.g|i\.e|et al|vs|cf|Figs?|Eqs?|Sec|Tab|No|approx|resp|incl|al)\.$")
 
 
+# No real sentence is this long; text without sentence breaks (a dump, a table flattened into
+# one line) is cut into pieces of at most this many characters, so that the rules that look
+# back over a sentence stay linear in the length of the text.
+MAX_SENTENCE = 1500
+
+
+def _bounded(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) cut at clause marks or spaces into pieces of at most MAX_SENTENCE chars."""
+    pieces: list[tuple[int, int]] = []
+    while end - start > MAX_SENTENCE:
+        limit = start + MAX_SENTENCE
+        cut = max(text.rfind("; ", start, limit), text.rfind(", ", start, limit)) + 1
+        if cut <= start + MAX_SENTENCE // 2:
+            cut = text.rfind(" ", start, limit)
+        if cut <= start:
+            cut = limit
+        pieces.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    pieces.append((start, end))
+    return pieces
+
+
 @lru_cache(maxsize=256)
 def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of every sentence, whitespace-trimmed; abbreviations and decimals do not
-    split (a stop needs whitespace and then a capital, digit or LaTeX, or "word.Next")."""
+    split (a stop needs whitespace and then a capital, digit or LaTeX, or "word.Next"); no span
+    is longer than MAX_SENTENCE characters."""
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -61,7 +86,7 @@ def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
         while e > s and text[e - 1].isspace():
             e -= 1
         if s < e:
-            trimmed.append((s, e))
+            trimmed.extend(_bounded(text, s, e) if e - s > MAX_SENTENCE else [(s, e)])
     return tuple(trimmed)
 
 
