@@ -63,6 +63,32 @@ def gains_of(text: str) -> list[tuple[float, str | None, str]]:
             [(3.1, "%", "delta"), (2.5, "%", "delta")],
         ),
         ("It raises accuracy 40.1\\% $\\rightarrow$ 45.3\\%.", [(45.3, "%", "score")]),
+        # a measure named right before a bare number
+        ("An ensemble further improved the macro-F1 to 0.90.", [(0.9, None, "score")]),
+        # "<verb>ing only N%": a share of a cost the method uses
+        (
+            "Foo matches full tuning by updating only 1\\% of the training steps.",
+            [(1, "%", "score")],
+        ),
+        # signed results in a list, even after a comparison in the sentence
+        (
+            "We obtain math (-8.0% relative to SOTA), code (+14.3%) and STEM (+24.5%).",
+            [(8.0, "%", "delta"), (14.3, "%", "delta"), (24.5, "%", "delta")],
+        ),
+        ("It finds problematic questions with up to 84% precision.", [(84, "%", "score")]),
+        (
+            "Foo achieves a 0.01 drop on GenEval and a 0.26 decrease on DPG.",
+            [(0.01, None, "delta"), (0.26, None, "delta")],
+        ),
+        (
+            "It performs comparably despite using 2x to 30x fewer parameters.",
+            [(30, "x", "ratio")],
+        ),  # a range with units: its upper bound
+        (
+            "Relabeling lets our models achieve accuracy higher than 90% on both sets.",
+            [(90, "%", "score")],
+        ),
+        ("Foo generates taxonomies that are 26.51% more coherent.", [(26.51, "%", "delta")]),
     ],
 )
 def test_gain_kinds_and_units(sentence: str, expected: list[tuple[float, str | None, str]]) -> None:
@@ -83,6 +109,9 @@ def test_gain_kinds_and_units(sentence: str, expected: list[tuple[float, str | N
         "Existing methods only achieve 60% accuracy on this task.",  # other work's number
         "We study top-1 and top-5 accuracy under 10-fold cross-validation.",
         "Code: https://github.com/ab12/x2023.",
+        "Clustering identifies 33 to 62 robust clusters.",  # a range of counts
+        "We keep 20% training data and 10% noise in every split.",  # no measure follows
+        "The student stacks 3 more layers than the teacher.",  # a count, no unit
     ],
 )
 def test_setup_numbers_are_not_gains(sentence: str) -> None:

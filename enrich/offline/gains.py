@@ -48,7 +48,7 @@ _CUE = re.compile(
     r"|\b(?P<score>achiev\w*|attain\w*|obtain\w*|reach\w*|scor(?:es|ed|ing)\b|record\w*"
     r"|deliver\w*|yield\w*|maintain\w*|retain\w*|preserv\w*|recover\w*|establish\w*|ranks?"
     r"|sets?\s+(?:a\s+)?new|result\w*\s+in|leads?\s+to|giv(?:e|es|ing)\b|gave|report\w*"
-    r"|(?:with|requir\w*|need\w*|us\w*|cost\w*|tak\w*|consum\w*)\s+(?:only|just|merely))"
+    r"|(?:with|requir\w*|need\w*|us\w*|cost\w*|tak\w*|consum\w*|\w+ing)\s+(?:only|just|merely))"
     r"|(?P<nominal>\b(?:(?!(?:of|the|an?|with|and|in|on)\s)[\w\-]+\s+)?(?:accuracy|precision|recall|F1|F-?score|F-?measure|AUC"
     r"|error\s+rate|success\s+rate|score|performance|rate)\s+(?:of|is|was|=|:)(?=[\s$\{a-z\\]*$))",
     re.IGNORECASE,
@@ -63,7 +63,8 @@ _COMPARATIVE = re.compile(
     r"\s*(?:higher|lower|better|worse|more|fewer|less|smaller|larger|faster|slower|cheaper)\b"
 )
 _MODIFIER = re.compile(
-    r"(?:\b(?:up\s+to|over|more\s+than|nearly|almost|about|around|approximately|roughly|at\s+"
+    r"(?:\b(?:up\s+to|over|(?:more|higher|greater|better)\s+than|nearly|almost|about|around"
+    r"|approximately|roughly|at\s+"
     r"least|as\s+(?:much|high|many)\s+as|only|just|merely|an\s+average\s+of|on\s+average"
     r"|approximate(?:ly)?|estimated)\s+"
     r"|[~\u223c\u2248]\s*|\\textbf\{|\\mathbf\{|\$|\{)+$",
@@ -96,8 +97,9 @@ _STOP = _words(
 _METRIC_WORDS = _words(
     "accuracy precision recall score f1 auc bleu rouge meteor cider map miou iou fid psnr ssim "
     "lpips perplexity em wer cer error rate ndcg mrr mae rmse mse correlation reward flops "
-    "latency throughput memory parameters params speed speedup"
+    "latency throughput memory parameters params speed speedup loss dice"
 )
+_MEASURE_BEFORE = re.compile(r"([A-Za-z][\w\-]*)\s+(?:(?:of|to|is|was|reaches|=|:)\s+)?$")
 _DATA_HEAD = _words("dataset datasets benchmark benchmarks corpus split test set")
 _DELTA_NOUNS = re.compile(
     r"^(?:(?:absolute|relative|average)\s*)+|(?:^|\s+)(?:improvement|gain)s?$"
@@ -160,9 +162,13 @@ def _mentions(text: str, lo: int, hi: int) -> list[_Num]:
             continue  # a version or a numbered name: "SeedEdit 3.0", "Llama 2", "Section 4"
         num = _Num(m.start(), m.end(), value, unit)
         op = m.group("op") or ""
-        if op == "to" and not re.search(r"\bfrom\s*$", before):
-            continue  # "from 80.1% to 85.3%" and "80.1% -> 85.3%" are pairs; "3 to 5" is not
-        if op in ("to", "->", "\u2192") or "arrow" in op:
+        paired = re.search(r"\bfrom\s*$", before) is not None
+        # "from 80.1% to 85.3%" and "80.1% -> 85.3%" are pairs; "2x to 30x" a range (up to
+        # 30x, as a range's upper bound is the claim); "3 to 5" neither
+        ranged = op == "to" and not paired and any(m.group("a_" + g) for g in _UNITS)
+        if op == "to" and not paired and not ranged:
+            continue
+        if (op in ("to", "->", "\u2192") or "arrow" in op) and not ranged:
             num.from_value = float(m.group("a").replace(",", ""))
         found.append(num)
     return found
@@ -265,9 +271,15 @@ def _unitless_ok(text: str, group: list[_Num], clause: int, head: int, after: st
     if _COMPARATIVE.match(after) or group[0].from_value is not None:
         return True
     decimal = any("." in text[n.start : n.end] for n in group)
+    if decimal and _AFTER_DELTA.match(after):
+        return True  # "a 0.26 decrease on DPG"
     before = text[max(clause, head - 40) : head]
     of = re.search(r"(?:\bby|\b(?:score|[A-Z][\w\-]*|rate)\s+of)\s*$", before)
-    return decimal and of is not None
+    if decimal and of is not None:
+        return True
+    # a measure right before the number: "macro-F1 to 0.90", "val loss 2.3074", "FID 3.1"
+    named = _MEASURE_BEFORE.search(before)
+    return named is not None and _metric_like(named.group(1))
 
 
 def _claim(text: str, group: list[_Num], clause: int, floor: int, sent_end: int) -> list[ModelGain]:
@@ -283,10 +295,18 @@ def _claim(text: str, group: list[_Num], clause: int, floor: int, sent_end: int)
         verb = verb if verb.lastgroup != "nominal" else None  # "obtains a BLEU score of"
     after = text[last.end : min(sent_end, last.end + 80)]
     between = text[cue.end() : head] if cue and cue.end() <= head else ""
-    if first.from_value is None and cue and (cue.lastgroup == "base" or _base_between(between)):
+    signed = text[first.start] == "+" and last.unit is not None  # "reasoning (+4.0%)"
+    based = cue is not None and (cue.lastgroup == "base" or _base_between(between))
+    if first.from_value is None and based and not signed:
         return []  # another system's number ("compared to 55.2% for X")
     comparative = _COMPARATIVE.match(after)
-    if cue is None and not (_AFTER_DELTA.match(after) and (last.unit or comparative)):
+    measured = last.unit is not None and _metric_like(_phrase(text, last.end, sent_end)[0] or "")
+    delta_after = _AFTER_DELTA.match(after) is not None
+    # "26.51% more coherent", "a 12% gain": a unit and a comparison after the number
+    compared = (last.unit is not None and (delta_after or comparative is not None)) or (
+        delta_after and comparative is not None
+    )
+    if cue is None and not (signed or measured or compared):
         return []
     if (anchor := verb or nominal) is not None:
         subject = text[max(clause, text.rfind(",", clause, anchor.start()) + 1) : anchor.start()]
@@ -306,7 +326,8 @@ def _claim(text: str, group: list[_Num], clause: int, floor: int, sent_end: int)
     level = first.from_value is not None or re.search(r"\bto\s*$", text[head - 8 : head])
     if kind == "score" and not (of or level):
         beats = cue is not None and cue.lastgroup in ("delta", "beat")
-        if _AFTER_DELTA.match(after) or by or text[first.start] in "+\u00b1" or beats:
+        signs = text[first.start] in "+-\u2212\u00b1"
+        if delta_after or comparative or by or signs or beats:
             kind = "delta"
     # The metric: after the number ("98.7% accuracy", "0.61 lower in BLEU", "a 12% gain in
     # WER"), else between the verb and the number ("improves accuracy by 4.7%").
