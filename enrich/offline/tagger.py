@@ -132,7 +132,8 @@ class EntityTagger:
 
     def tag(self, text: str) -> list[Entity]:
         """The entities of `text`, cleaned (see `enrich.offline.spans`), sorted by start."""
-        urls = Coverage(len(text), url_ranges(text))
+        links = url_ranges(text)
+        urls = Coverage(len(text), links)
         entities: list[Entity] = []
         for tokens, spans in self.tag_sentences(text):
             for field, first, last in spans:
@@ -145,7 +146,7 @@ class EntityTagger:
                     if urls.overlaps(start, stop) or is_generic(tokens[a:b]):
                         continue
                     entities.append(Entity(field, start, stop, text[start:stop]))
-        taken = Coverage(len(text), url_ranges(text))
+        taken = Coverage(len(text), links)
         for entity in entities:
             if entity.field == "metrics":
                 taken.add(entity.start, entity.end)

@@ -94,8 +94,9 @@ def sentences(text: str) -> list[list[Token]]:
     """The tokens of each sentence, offsets relative to the whole `text`."""
     out = []
     finditer = _TOKEN.finditer
+    new = tuple.__new__  # a Token without the Python-level constructor: thousands per abstract
     for start, end in sentence_spans(text):
-        tokens = [Token(m.group(), m.start(), m.end()) for m in finditer(text, start, end)]
+        tokens = [new(Token, (m.group(), *m.span())) for m in finditer(text, start, end)]
         if tokens:
             out.append(tokens)
     return out
