@@ -4,12 +4,14 @@ What it is for: the offline extractor learns our labelling convention (`eval/GUI
 from abstracts labeled by hand under it. This script picks which abstracts get labeled,
 deterministically, so the choice is reproducible and was not cherry-picked.
 
-How it was run (from the repository root):
+How it was run (from the repository root), in two rounds of 320:
 
-    python3 eval/sample_train.py > /tmp/train_sample.jsonl
+    python3 eval/sample_train.py > /tmp/train_1.jsonl
+    python3 eval/sample_train.py --seed 1104 --exclude eval/train.jsonl > /tmp/train_2.jsonl
 
-i.e. with the defaults `--data ../shared/data/arxiv2025 --n 320 --seed 1103`; the printed
-records were split into batches of 40 in order and labeled by hand under `eval/GUIDELINES.md`.
+i.e. with the defaults `--data ../shared/data/arxiv2025 --n 320 --seed 1103` first, then a new
+seed excluding what the first round labeled; each round's records were split into batches of 40
+in order and labeled by hand under `eval/GUIDELINES.md`.
 
 Selection, stdlib only, the same rules as `eval/sample_recent.py` (read its docstring) except:
 - papers in any of the team's sets are skipped, the held-out `eval/recent.jsonl` included, so
@@ -62,12 +64,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "arxiv2025")
     parser.add_argument("--n", type=int, default=320, help="abstracts to draw (default 320)")
     parser.add_argument("--seed", type=int, default=1103, help="random seed (default 1103)")
+    parser.add_argument(
+        "--exclude", type=Path, action="append", default=[], help="skip the abstracts of FILE"
+    )
     args = parser.parse_args(argv)
 
     pool = candidates(args.data)
     keys, corpus = team_material(REPO)
-    for name in HELD_OUT:
-        for line in (REPO / name).read_text(encoding="utf-8").splitlines():
+    for path in [REPO / name for name in HELD_OUT] + args.exclude:
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 record = json.loads(line)
                 keys.update(_key(record[f]) for f in ("title", "abstract") if record.get(f))

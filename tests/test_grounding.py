@@ -34,6 +34,7 @@ def test_numbers() -> None:
     assert numbers_in("+5.3 and 1,024 tokens, 2.88x, \u22120.8, .5") == [5.3, 1024, 2.88, -0.8, 0.5]
     assert value_in_text(40, "improving rewards by 40%")
     assert not value_in_text(4, "improving rewards by 40%")
+    assert numbers_in("an MPJPE of 49.9mm and 8.9 cm") == [49.9, 8.9]  # a unit glued on
 
 
 def _extraction(**overrides: object) -> ModelExtraction:

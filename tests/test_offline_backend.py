@@ -57,14 +57,14 @@ def test_deterministic_and_every_item_is_a_span(backend: OfflineBackend) -> None
     assert result.extraction == first and result.requests == 0
 
 
-# The floors are the measured levels of the tagger trained on our own labels (gold 0.628
-# relaxed / 0.519 exact, dev 0.600 / 0.496) less a rounding margin; gold's are the product's
-# targets. SciERC dev is a reference with another convention, reported in the README, not gated.
+# The floors: gold's are the product's targets (measured 0.651 relaxed / 0.530 exact with the
+# tagger trained on our own labels); dev's the measured 0.649 / 0.548 less a rounding margin.
+# SciERC dev is a reference with another convention, reported in the README, not gated.
 @pytest.mark.parametrize(
     ("gold", "relaxed", "exact", "gains"),
     [
         (ROOT / "eval" / "gold.jsonl", 0.62, 0.45, 0.75),
-        (ROOT / "eval" / "dev.jsonl", 0.59, 0.48, 0.75),
+        (ROOT / "eval" / "dev.jsonl", 0.64, 0.52, 0.75),
     ],
     ids=["corpus-gold", "corpus-dev"],
 )

@@ -25,7 +25,7 @@ GENERIC = _lexicon(
     network networks architecture architectures module modules baseline baselines component
     components strategy strategies scheme schemes mechanism mechanisms pipeline pipelines tool
     tools solution solutions setting settings scenario scenarios application applications
-    downstream real-world world novel new proposed existing previous prior current recent
+    downstream real-world novel new proposed existing previous prior current recent
     state-of-the-art sota various several different many multiple diverse extensive large small
     simple effective efficient standard popular common conventional traditional typical one two
     three four five six seven eight nine ten eleven twelve dozens numerous other others public

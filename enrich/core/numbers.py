@@ -23,7 +23,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 UNITS = frozenset({
     "x", "p", "pp", "pt", "pts", "point", "points", "fold", "times", "percent", "ms", "s", "sec",
     "secs", "min", "h", "hr", "hrs", "kb", "mb", "gb", "tb", "db", "fps", "hz", "k", "m", "st",
-    "nd", "rd", "th",
+    "nd", "rd", "th", "mm", "cm", "km",
 })  # fmt: skip
 # Digits with what is glued after them, in a compacted string: "4o", "21k", "70b", "2|70b".
 _VERSION = re.compile(r"\d+(?:[.,]\d+)*[^\W\d_]{0,2}")
