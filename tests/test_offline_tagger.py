@@ -161,3 +161,11 @@ def test_text_without_sentence_breaks_is_cut_into_bounded_pieces() -> None:
     assert " ".join(text[s:e] for s, e in spans) == text.strip()  # nothing lost
     short = "A first sentence. A second one."
     assert sentence_spans(short) == ((0, 17), (18, 31))
+
+
+def test_lexicon_measures_count_where_a_number_is_stated(tagger: EntityTagger) -> None:
+    # "memory footprint" is in the metric lexicon; a sentence that states no number only
+    # mentions it, one that reports a result measures it.
+    assert tagger.tag("Memory footprint is a concern in practice.") == []
+    found = tagger.tag("Foo cuts the memory footprint by 40%.")
+    assert [(e.field, e.text) for e in found] == [("metrics", "memory footprint")]

@@ -6,6 +6,8 @@ in `data/entities.crfsuite`; tagging is deterministic and needs no network.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +23,10 @@ from enrich.offline.spans import (
     split_coordination,
     url_ranges,
 )
-from enrich.offline.tokens import Token, sentences, word_set
+from enrich.offline.tokens import Token, sentence_spans, sentences, word_set
 
 DEFAULT_MODEL = Path(__file__).parent / "data" / "entities.crfsuite"
+_DIGIT = re.compile(r"\d")
 
 
 def clusters_file(model: Path) -> Path:
@@ -150,8 +153,14 @@ class EntityTagger:
         for entity in entities:
             if entity.field == "metrics":
                 taken.add(entity.start, entity.end)
-        for start, stop in metric_mentions(text):  # measures the tagger missed
-            if not taken.overlaps(start, stop):
+        # Measures the tagger missed, in sentences that state a number: elsewhere the lexicon's
+        # words are mostly mentions, not reported results (dev metrics F1 60.7 -> 66.7).
+        ranges = sentence_spans(text)
+        starts = [start for start, _ in ranges]
+        for start, stop in metric_mentions(text):
+            at = bisect_right(starts, start) - 1
+            stated = at >= 0 and _DIGIT.search(text, *ranges[at]) is not None
+            if stated and not taken.overlaps(start, stop):
                 entities.append(Entity("metrics", start, stop, text[start:stop]))
         entities.sort(key=lambda e: (e.start, e.end, e.field))
         return entities
