@@ -182,3 +182,12 @@ def test_spans_are_slices_of_the_abstract_on_token_boundaries(
     for item in [*result.methods, *result.metrics]:
         assert abstract[item.span.start : item.span.end] == item.text
         assert on_token_boundaries(abstract, item.span.start, item.span.end)
+
+
+def test_whole_token_occurrences() -> None:
+    from enrich.core.locate import find_all_whole, find_whole
+
+    text = "BERT and RoBERTa beat BERT-style GAN, not organic BERT."
+    assert list(find_all_whole("BERT", text)) == [0, 22, 50]
+    assert find_whole("GAN", text) == text.index("GAN,")
+    assert find_whole("BERTa", text) == -1 and list(find_all_whole("", text)) == []

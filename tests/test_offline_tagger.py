@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from enrich.offline.spans import (
+    Coverage,
     drop_count,
-    in_ranges,
     is_generic,
     metric_mentions,
     split_coordination,
@@ -79,7 +79,7 @@ def test_urls_and_metric_lexicon() -> None:
         "Top-1 accuracy rises; FLOPs and word error rate fall."
     )
     urls = url_ranges(text)
-    assert in_ranges(text.index("github"), text.index("github") + 6, urls)
+    assert Coverage(len(text), urls).overlaps(text.index("github"), text.index("github") + 6)
     found = [text[a:b] for a, b in metric_mentions(text)]
     assert "Top-1 accuracy" in found and "FLOPs" in found and "word error rate" in found
     verb = "We map each box to a class and report mAP and MAP@10."

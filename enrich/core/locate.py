@@ -10,6 +10,7 @@ is not "GPT-4o", "CIFAR-10" not "CIFAR-100"). Spans always index the abstract's 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from difflib import SequenceMatcher
 from functools import cached_property
 
@@ -66,15 +67,19 @@ def on_token_boundaries(text: str, start: int, end: int) -> bool:
     return start < end and not _cuts(text, start) and not _cuts(text, end)
 
 
+def find_all_whole(needle: str, text: str) -> Iterator[int]:
+    """Every start of `needle` in `text` that cuts no word or number in half, in order."""
+    start = text.find(needle) if needle else -1
+    while start >= 0:
+        if on_token_boundaries(text, start, start + len(needle)):
+            yield start
+        start = text.find(needle, start + 1)
+
+
 def find_whole(needle: str, text: str) -> int:
     """Where `needle` first occurs in `text` without cutting a word or number in half; -1 when
     nowhere."""
-    start = text.find(needle)
-    while start >= 0:
-        if on_token_boundaries(text, start, start + len(needle)):
-            return start
-        start = text.find(needle, start + 1)
-    return -1
+    return next(find_all_whole(needle, text), -1)
 
 
 def locate(needle: str, haystack: str | Passage) -> Span | None:

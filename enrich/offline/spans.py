@@ -25,10 +25,6 @@ def url_ranges(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _URL.finditer(text)]
 
 
-def in_ranges(start: int, end: int, ranges: Sequence[tuple[int, int]]) -> bool:
-    return any(start < stop and end > begin for begin, stop in ranges)
-
-
 class Coverage:
     """The characters of a text that some ranges cover. An overlap test costs the length of the
     span tested, not the number of ranges, so a long text with thousands of mentions stays

@@ -32,7 +32,7 @@ from typing import Any
 import pycrfsuite
 
 from enrich.core.gold import GoldRecord, Labels, parse_gold
-from enrich.core.locate import on_token_boundaries
+from enrich.core.locate import find_all_whole
 from enrich.core.schema import FIELDS
 from enrich.core.scoring import score_all, summarize
 from enrich.offline.clusters import Clusters, build_clusters, save_clusters
@@ -75,12 +75,8 @@ def gold_mentions(record: dict[str, Any]) -> list[dict[str, Any]]:
     mentions: list[dict[str, Any]] = []
     for field, kind in FIELD_TYPES.items():
         for item in record["gold"].get(field) or []:
-            start = text.find(item)
-            while start >= 0 and item:
-                end = start + len(item)
-                if on_token_boundaries(text, start, end):
-                    mentions.append({"type": kind, "start": start, "end": end})
-                start = text.find(item, start + 1)
+            for start in find_all_whole(item, text):
+                mentions.append({"type": kind, "start": start, "end": start + len(item)})
     return mentions
 
 
