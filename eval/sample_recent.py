@@ -41,6 +41,7 @@ import random
 import re
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,13 +54,12 @@ def _key(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
-def team_material(repo: Path) -> tuple[set[str], str]:
-    """Keys of the titles and abstracts the team has seen, and the folded sample corpus."""
+def team_material(repo: Path, also: Sequence[Path] = ()) -> tuple[set[str], str]:
+    """Keys of the titles and abstracts the team has seen (and of the JSONL files `also`, which
+    must exist), and the folded sample corpus."""
     keys: set[str] = set()
-    for name in TEAM_JSONL:
-        path = repo / name
-        if not path.exists():
-            continue
+    present = [path for path in (repo / name for name in TEAM_JSONL) if path.exists()]
+    for path in [*present, *also]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
@@ -108,11 +108,15 @@ def is_team_paper(record: dict, keys: set[str], corpus: str) -> bool:
     return (len(title) > 20 and title in corpus) or abstract[:300] in corpus
 
 
-def sample(pool: list[dict], n: int, seed: int, keys: set[str], corpus: str) -> list[dict]:
+def sample(
+    pool: list[dict], n: int, seed: int, keys: set[str], corpus: str, per_day: int = 1
+) -> list[dict]:
+    """The first `n` of the shuffled pool, at most `per_day` per listing file and a third per
+    primary category, skipping the team's own papers."""
     order = list(pool)
     random.Random(seed).shuffle(order)
     cap = math.ceil(n / 3)
-    days: set[str] = set()
+    days: Counter[str] = Counter()
     per_category: Counter[str] = Counter()
     picked: list[dict] = []
     for record in order:
@@ -120,15 +124,29 @@ def sample(pool: list[dict], n: int, seed: int, keys: set[str], corpus: str) -> 
             break
         day = record["source"].rsplit(":", 1)[0]
         category = record["categories"][0]
-        if day in days or per_category[category] >= cap:
+        if days[day] >= per_day or per_category[category] >= cap:
             continue
         if is_team_paper(record, keys, corpus):
             print(f"skipped (in team material): {record['id']}", file=sys.stderr)
             continue
-        days.add(day)
+        days[day] += 1
         per_category[category] += 1
         picked.append(record)
     return picked
+
+
+def emit(picked: list[dict], pool: list[dict], n: int) -> int:
+    """The picked records on stdout, a summary on stderr; exit status 1 when short of `n`."""
+    for record in picked:
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    categories = Counter(record["categories"][0] for record in picked)
+    days = {record["source"].rsplit(":", 1)[0] for record in picked}
+    print(
+        f"{len(picked)} of {len(pool)} candidates from {len(days)} listing files; categories: "
+        + ", ".join(f"{c} {k}" for c, k in categories.most_common()),
+        file=sys.stderr,
+    )
+    return 0 if len(picked) == n else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,16 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
     pool = candidates(args.data)
     keys, corpus = team_material(REPO)
-    picked = sample(pool, args.n, args.seed, keys, corpus)
-    for record in picked:
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-    categories = Counter(record["categories"][0] for record in picked)
-    print(
-        f"{len(picked)} of {len(pool)} candidates; categories: "
-        + ", ".join(f"{c} {k}" for c, k in categories.most_common()),
-        file=sys.stderr,
-    )
-    return 0 if len(picked) == args.n else 1
+    return emit(sample(pool, args.n, args.seed, keys, corpus), pool, args.n)
 
 
 if __name__ == "__main__":

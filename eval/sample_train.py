@@ -23,40 +23,13 @@ Selection, stdlib only, the same rules as `eval/sample_recent.py` (read its docs
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import random
 import sys
-from collections import Counter
 from pathlib import Path
 
-from sample_recent import REPO, _key, candidates, is_team_paper, team_material
+from sample_recent import REPO, candidates, emit, sample, team_material
 
 HELD_OUT = ("eval/recent.jsonl",)
-
-
-def sample(
-    pool: list[dict], n: int, seed: int, keys: set[str], corpus: str, files: int
-) -> list[dict]:
-    order = list(pool)
-    random.Random(seed).shuffle(order)
-    per_day_cap, per_category_cap = math.ceil(n / files), math.ceil(n / 3)
-    per_day: Counter[str] = Counter()
-    per_category: Counter[str] = Counter()
-    picked: list[dict] = []
-    for record in order:
-        if len(picked) == n:
-            break
-        day = record["source"].rsplit(":", 1)[0]
-        category = record["categories"][0]
-        if per_day[day] >= per_day_cap or per_category[category] >= per_category_cap:
-            continue
-        if is_team_paper(record, keys, corpus):
-            continue
-        per_day[day] += 1
-        per_category[category] += 1
-        picked.append(record)
-    return picked
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,24 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     pool = candidates(args.data)
-    keys, corpus = team_material(REPO)
-    for path in [REPO / name for name in HELD_OUT] + args.exclude:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                record = json.loads(line)
-                keys.update(_key(record[f]) for f in ("title", "abstract") if record.get(f))
-    files = len(list(args.data.glob("*.jsonl")))
-    picked = sample(pool, args.n, args.seed, keys, corpus, files)
-    for record in picked:
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-    categories = Counter(record["categories"][0] for record in picked)
-    days = Counter(record["source"].rsplit(":", 1)[0] for record in picked)
-    print(
-        f"{len(picked)} of {len(pool)} candidates from {len(days)} listing files; categories: "
-        + ", ".join(f"{c} {k}" for c, k in categories.most_common()),
-        file=sys.stderr,
-    )
-    return 0 if len(picked) == args.n else 1
+    keys, corpus = team_material(REPO, [REPO / name for name in HELD_OUT] + args.exclude)
+    per_day = math.ceil(args.n / len(list(args.data.glob("*.jsonl"))))
+    return emit(sample(pool, args.n, args.seed, keys, corpus, per_day), pool, args.n)
 
 
 if __name__ == "__main__":
