@@ -17,19 +17,19 @@ from enrich.offline.spans import (
     url_ranges,
 )
 from enrich.offline.tagger import EntityTagger, decode
-from enrich.offline.tokens import Token, sentences
+from enrich.offline.tokens import sentence_words, sentences, word_starts
 from enrich.offline.train import labeled_sentences, main
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def toks(text: str) -> list[Token]:
+def toks(text: str) -> list[str]:
     (tokens,) = sentences(text)
-    return tokens
+    return [t.text for t in tokens]
 
 
-def words(tokens: list[Token], a: int, b: int) -> str:
-    return " ".join(t.text for t in tokens[a:b])
+def words(tokens: list[str], a: int, b: int) -> str:
+    return " ".join(tokens[a:b])
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +48,18 @@ def test_tokens_keep_offsets_names_and_latex() -> None:
     assert [t.text for t in split[1]][3:7] == ["98.7", "\\%", "$", "accuracy"]
 
 
+def test_sentence_words_find_the_same_tokens_and_offsets() -> None:
+    text = "Ours (LoRA-2) beats C++  code.\n\nIt reaches $98.7\\%$ on MS-COCO; see e.g. Fig. 2."
+    fast = sentence_words(text)
+    slow = sentences(text)
+    assert [words for _, words in fast] == [[t.text for t in s] for s in slow]
+    for (start, words), tokens in zip(fast, slow, strict=True):
+        assert word_starts(text, start, words) == [t.start for t in tokens]
+
+
 def test_decode_bio_spans() -> None:
-    tokens = toks("a b c d e")
     labels = ["B-MET", "I-MET", "O", "I-TASK", "B-TASK"]
-    assert decode(tokens, labels) == [("MET", 0, 2), ("TASK", 3, 4), ("TASK", 4, 5)]
+    assert decode(labels) == [("MET", 0, 2), ("TASK", 3, 4), ("TASK", 4, 5)]
 
 
 def test_generic_phrases_and_counts() -> None:

@@ -132,101 +132,122 @@ def word_features(word: str, clusters: Mapping[str, tuple[int, ...]] | None = No
     return WordFeatures(own, ctx, low, acr, stop or punct)
 
 
-_EDGE = WordFeatures([], ([], [], [], []), "", False, True)
+# The word beyond either end of a sentence: it contributes nothing.
+EDGE = WordFeatures([], ([], [], [], []), "", False, True)
 
 
 class FeatureExtractor:
-    """Builds pycrfsuite feature lists for sentences, caching per-word-type features.
+    """Builds the feature strings crfsuite trains on, caching per-word-type features. (Tagging
+    sums the same features' weights instead: `offline/crf.py`.)"""
 
-    Given the attributes a trained model knows (`known`), features it has no weight for are
-    left out: they cannot change the tagging, and passing them costs time."""
-
-    def __init__(
-        self,
-        known: frozenset[str] | None = None,
-        clusters: Mapping[str, tuple[int, ...]] | None = None,
-    ) -> None:
+    def __init__(self, clusters: Mapping[str, tuple[int, ...]] | None = None) -> None:
         self._cache: dict[str, WordFeatures] = {}
-        self._known = known
         self._clusters = clusters
 
     def _word(self, word: str) -> WordFeatures:
-        found = self._cache.get(word)
-        if found is None:
-            found = word_features(word, self._clusters)
-            if self._known is not None:
-                keep = self._known.__contains__
-                own = list(filter(keep, found.own))
-                ctx = tuple(list(filter(keep, c)) for c in found.ctx)
-                found = found._replace(own=own, ctx=(ctx[0], ctx[1], ctx[2], ctx[3]))
-            self._cache[word] = found
+        found = word_features(word, self._clusters)
+        self._cache[word] = found
         return found
 
     def sentence(self, words: Sequence[str]) -> list[list[str]]:
-        """One feature list per word of a sentence."""
-        n = len(words)
+        """One feature list per word of a sentence (what the CRF is trained on)."""
         cached = self._cache.get
         infos = [cached(w) or self._word(w) for w in words]
         lows = [x.low for x in infos]
-        chunk = _chunk_features(infos, lows, self._known)
-        padded = [_EDGE, _EDGE, *infos, _EDGE, _EDGE]  # ctx of positions outside: empty
+        where = layout(lows, [x.acronym for x in infos], [x.breaks_chunk for x in infos])
+        chunk_flag = [False] * len(infos)
+        flags: list[list[str]] = [[] for _ in infos]
+        for at, flag in sorted(where.flags):  # within a token, in `FLAGS` order
+            if flag == CHUNK_FLAG:
+                chunk_flag[at] = True
+            else:
+                flags[at].append(FLAGS[flag])
+        padded = [EDGE, EDGE, *infos, EDGE, EDGE]  # ctx of positions outside: empty
         out: list[list[str]] = []
-        depth = 0
-        cue: list[str] = []
         for i, info in enumerate(infos):
-            low = info.low
             feats = [  # one allocation, not one per concatenation
                 *info.own,
                 *padded[i].ctx[0],
                 *padded[i + 1].ctx[1],
                 *padded[i + 3].ctx[2],
                 *padded[i + 4].ctx[3],
-                *chunk[i],
-                *cue,
             ]
-            if i == 0:
-                feats.append("BOS")
-            if i == n - 1:
-                feats.append("EOS")
-            if low in _CLOSE and depth:
-                depth -= 1
-            if depth:
-                feats.append("inpar")
-            if low in _OPEN:
-                depth += 1
-            nxt = padded[i + 3].low
-            if nxt in _OPEN and padded[i + 4].acronym:
-                feats.append("before_acr")
-            if nxt in _CLOSE and padded[i + 1].low in _OPEN:
-                feats.append("par_single")
-            if low in CUES:
-                cue = ["cue=" + low]
+            if where.head[i] >= 0:
+                named = ("head=" + lows[where.head[i]], "first=" + lows[where.first[i]])
+                feats.extend(named)
+            if chunk_flag[i]:  # the model's feature order: chunk flag, cue, the other flags
+                feats.append(FLAGS[CHUNK_FLAG])
+            if where.cue[i] >= 0:
+                feats.append("cue=" + lows[where.cue[i]])
+            feats.extend(flags[i])
             out.append(feats)
         return out
 
 
-def _chunk_features(
-    infos: Sequence[WordFeatures], lows: Sequence[str], known: frozenset[str] | None
-) -> list[list[str]]:
-    """Noun-chunk approximation: maximal runs of tokens that are neither stopwords nor
-    punctuation. Each token learns its chunk's first and last (head) word, and whether the
-    chunk is followed by a bracketed acronym ("Low-Rank Adaptation (LoRA)")."""
-    n = len(infos)
-    out: list[list[str]] = [[] for _ in range(n)]
+class Layout(NamedTuple):
+    """What each token's features depend on beyond its own word and its neighbours': the cue
+    word in effect before it, its noun chunk's first and last (head) word (indices into the
+    sentence, -1 for none), and the position flags that hold, as (token, index into `FLAGS`).
+    Training's feature strings and tagging's weight sums (`offline/crf.py`) both read it, so the
+    two cannot drift apart."""
+
+    cue: list[int]
+    first: list[int]
+    head: list[int]
+    flags: list[tuple[int, int]]
+
+
+FLAGS = ("BOS", "EOS", "inpar", "before_acr", "par_single", "chunk_before_acr")
+_BOS, _EOS, _INPAR, _BEFORE_ACR, _PAR_SINGLE, CHUNK_FLAG = range(len(FLAGS))
+_BRACKETS = _OPEN | _CLOSE
+
+
+def layout(lows: Sequence[str], acronym: Sequence[bool], breaks: Sequence[bool]) -> Layout:
+    """The position-dependent facts of one sentence's tokens, from each word's lowercase form
+    and whether it is acronym-like and breaks a noun chunk (`WordFeatures`). Run for every
+    sentence tagged, so written for speed: runs filled by slices, the bracket walk only where
+    there are brackets.
+
+    Noun chunks are approximated by maximal runs of tokens that are neither stopwords nor
+    punctuation: the last word approximates the head, and a chunk followed by a bracketed acronym
+    ("Low-Rank Adaptation (LoRA)") is marked. A cue word ("propose", "dataset") applies to the
+    tokens after it until the next one."""
+    n = len(lows)
+    cue = [-1] * n
+    first = [-1] * n
+    head = [-1] * n
+    flags: list[tuple[int, int]] = [(0, _BOS), (n - 1, _EOS)] if n else []
     i = 0
     while i < n:
-        if infos[i].breaks_chunk:
+        if breaks[i]:
             i += 1
             continue
-        j = i
-        while j < n and not infos[j].breaks_chunk:
+        j = i + 1
+        while j < n and not breaks[j]:
             j += 1
-        feats = ["head=" + lows[j - 1], "first=" + lows[i]]
-        if known is not None:
-            feats = [f for f in feats if f in known]
-        if j + 2 < n and lows[j] in _OPEN and infos[j + 1].acronym and lows[j + 2] in _CLOSE:
-            feats.append("chunk_before_acr")
-        for k in range(i, j):
-            out[k] = feats
+        first[i:j] = [i] * (j - i)
+        head[i:j] = [j - 1] * (j - i)
+        if j + 2 < n and lows[j] in _OPEN and acronym[j + 1] and lows[j + 2] in _CLOSE:
+            flags.extend((k, CHUNK_FLAG) for k in range(i, j))
         i = j
-    return out
+    previous = -1
+    for at in [k for k, low in enumerate(lows) if low in CUES]:
+        cue[previous + 1 : at + 1] = [previous] * (at - previous)
+        previous = at
+    cue[previous + 1 :] = [previous] * (n - 1 - previous)
+    if _BRACKETS.isdisjoint(lows):
+        return Layout(cue, first, head, flags)
+    depth = 0
+    for i, low in enumerate(lows):
+        if low in _CLOSE and depth:
+            depth -= 1
+        if depth:
+            flags.append((i, _INPAR))
+        if low in _OPEN:
+            depth += 1
+        nxt = lows[i + 1] if i + 1 < n else ""
+        if nxt in _OPEN and i + 2 < n and acronym[i + 2]:
+            flags.append((i, _BEFORE_ACR))
+        if nxt in _CLOSE and i > 0 and lows[i - 1] in _OPEN:
+            flags.append((i, _PAR_SINGLE))
+    return Layout(cue, first, head, flags)

@@ -1,6 +1,6 @@
 """Clean-up of tagged spans: what a sequence tagger gets systematically wrong about names.
 
-The CRF sees one sentence of tokens at a time; these rules use what it cannot: the span as a
+The CRF sees one sentence of words at a time; these rules use what it cannot: the span as a
 whole (a generic phrase like "three real-world datasets" names nothing), the abstract around it
 (a span inside a URL is not an entity), coordination ("ISIC and ChestX" are two datasets), and the
 tagger's own confidence (on unfamiliar text a low-marginal span is more often wrong than right).
@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 
 from enrich.core.convention import COUNT, is_generic_phrase
-from enrich.offline.tokens import Token
 
 _URL = re.compile(r"(?:https?://|www\.|github\.com/|//)\S+", re.IGNORECASE)
 _NAMEY = re.compile(r"[A-Z0-9]")
@@ -42,27 +41,27 @@ class Coverage:
         return 1 in self._covered[start:end]
 
 
-def is_generic(tokens: Sequence[Token]) -> bool:
+def is_generic(words: Sequence[str]) -> bool:
     """True when no word of the span names anything in particular."""
-    words = [t.text for t in tokens if t.text[0].isalnum()]
-    return not words or is_generic_phrase(words)
+    named = [word for word in words if word[0].isalnum()]
+    return not named or is_generic_phrase(named)
 
 
-def drop_count(tokens: Sequence[Token], first: int, last: int) -> int:
+def drop_count(words: Sequence[str], first: int, last: int) -> int:
     """Skip a leading count ("nine few-shot classification datasets" -> "few-shot ...")."""
-    while first < last - 1 and COUNT.match(tokens[first].text.lower()):
+    while first < last - 1 and COUNT.match(words[first].lower()):
         first += 1
     return first
 
 
-def split_coordination(tokens: Sequence[Token], first: int, last: int) -> list[tuple[int, int]]:
+def split_coordination(words: Sequence[str], first: int, last: int) -> list[tuple[int, int]]:
     """Split "ISIC and ChestX" or "CUB, Cars and Places" into its names, when every conjunct
     looks like a name (has a capital or digit); phrases like "detection and segmentation
     tasks" keep their shared head and stay whole."""
     parts: list[tuple[int, int]] = []
     begin = first
     for i in range(first, last):
-        if tokens[i].text.lower() in _CONJ:
+        if words[i].lower() in _CONJ:
             if i > begin:
                 parts.append((begin, i))
             begin = i + 1
@@ -70,7 +69,7 @@ def split_coordination(tokens: Sequence[Token], first: int, last: int) -> list[t
         parts.append((begin, last))
     if len(parts) < 2:
         return [(first, last)]
-    if all(any(_NAMEY.search(t.text) for t in tokens[a:b]) for a, b in parts) and all(
+    if all(any(_NAMEY.search(word) for word in words[a:b]) for a, b in parts) and all(
         b - a <= 3 for a, b in parts
     ):
         return parts
@@ -98,14 +97,20 @@ _METRIC = re.compile(
 _ACRONYM_ONLY = frozenset(["map"])
 
 
-def metric_mentions(text: str) -> list[tuple[int, int]]:
-    """Character ranges of evaluation measures named in `text` (see `_METRIC`); "map" counts
-    only when written with a capital ("mAP", "MAP")."""
+def metric_mentions(
+    text: str, within: Sequence[tuple[int, int]] | None = None
+) -> list[tuple[int, int]]:
+    """Character ranges of evaluation measures named in `text` (see `_METRIC`), or only of
+    those starting inside the ranges `within`; "map" counts only when written with a capital
+    ("mAP", "MAP")."""
     low = text.lower()  # matching lowercase text beats a case-insensitive pattern by 3x
     if len(low) != len(text):  # a rare character whose lowercase is longer: offsets would shift
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    return [
-        (m.start(), m.end())
-        for m in _METRIC.finditer(low)
-        if m.group() not in _ACRONYM_ONLY or text[m.start() : m.end()] != m.group()
-    ]
+    out: list[tuple[int, int]] = []
+    for first, last in [(0, len(text))] if within is None else within:
+        for m in _METRIC.finditer(low, first):
+            if m.start() >= last:
+                break
+            if m.group() not in _ACRONYM_ONLY or text[m.start() : m.end()] != m.group():
+                out.append(m.span())
+    return out

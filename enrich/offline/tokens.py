@@ -100,3 +100,28 @@ def sentences(text: str) -> list[list[Token]]:
         if tokens:
             out.append(tokens)
     return out
+
+
+def sentence_words(text: str) -> list[tuple[int, list[str]]]:
+    """Each sentence's start and words: what tagging needs, without building a Token per word
+    (offsets are found afterwards, by `word_starts`, only where a span was tagged)."""
+    findall = _TOKEN.findall
+    out = []
+    for start, end in sentence_spans(text):
+        words = findall(text, start, end)
+        if words:
+            out.append((start, words))
+    return out
+
+
+def word_starts(text: str, start: int, words: list[str]) -> list[int]:
+    """Character offsets of a sentence's `words` (from `sentence_words`): only whitespace lies
+    between consecutive tokens, so each is the next occurrence of its text."""
+    find = text.find
+    out = []
+    at = start
+    for word in words:
+        at = find(word, at)
+        out.append(at)
+        at += len(word)
+    return out

@@ -108,7 +108,7 @@ def train(
 ) -> None:
     """Fit the CRF on `records` and write the model to `out`, with the word clusters it uses
     beside it (`tagger.clusters_file`)."""
-    extractor = FeatureExtractor(None, clusters)
+    extractor = FeatureExtractor(clusters)
     trainer = pycrfsuite.Trainer(algorithm="lbfgs", verbose=False)
     for record in records:
         for words, labels in labeled_sentences(record):
