@@ -37,3 +37,17 @@ class ConfigError(UsageError):
 
 class BackendError(EnrichError):
     """A backend failed in a way that retrying will not fix (bad key, unknown model)."""
+
+
+class StateError(EnrichError):
+    """A file or folder enrich keeps or writes is unusable (exit 2: bad state, not a bug)."""
+
+    exit_code = 2
+
+
+class CacheError(StateError):
+    """The result cache cannot be opened, read or written: corrupt, a file, not writable."""
+
+
+class OutputError(StateError):
+    """The output folder cannot be created or written, or another run holds it."""

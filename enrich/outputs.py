@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from enrich.core.models import Profile
+from enrich.evaluation import new_run_id
 from enrich.export import atomic_write_text
 from enrich.pipeline import PaperOutcome, RunStats
 from enrich.pricing import cost_usd
@@ -35,8 +36,10 @@ def run_summary(
 ) -> dict[str, object]:
     """The figures of a run, for run.json and `--json`."""
     usage = stats.usage
+    now = datetime.now(UTC)
     return {
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run_id": new_run_id(now),  # unique even for runs finishing in the same second
+        "finished_at": now.isoformat(timespec="seconds"),
         **provenance,
         "papers": stats.papers,
         "extracted": stats.extracted,

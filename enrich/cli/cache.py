@@ -10,7 +10,7 @@ import typer
 from enrich.cache import ResultCache
 from enrich.cli.options import CacheDirOpt
 from enrich.config import cache_directory
-from enrich.errors import UsageError
+from enrich.errors import CacheError
 
 cache_app = typer.Typer(
     help="Inspect or clear the extraction cache.", no_args_is_help=True, rich_markup_mode=None
@@ -18,10 +18,7 @@ cache_app = typer.Typer(
 
 
 def _open(cache_dir: CacheDirOpt) -> ResultCache:
-    directory = cache_directory(cache_dir)
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"{directory}: not a folder", "pass --cache-dir DIR")
-    return ResultCache(directory)
+    return ResultCache(cache_directory(cache_dir))
 
 
 def stats(
@@ -38,7 +35,17 @@ def stats(
 
 
 def clear(cache_dir: CacheDirOpt = None) -> None:
-    """Delete every cached extraction (the next run requests them again)."""
-    with _open(cache_dir) as cache:
+    """Delete every cached extraction (the next run requests them again); a corrupt cache is
+    removed whole. Run outputs live in the --out folders and are never touched."""
+    directory = cache_directory(cache_dir)
+    try:
+        cache = _open(cache_dir)
+    except CacheError:
+        if not directory.is_dir():
+            raise
+        files = ResultCache.remove_files(directory)
+        typer.echo(f"removed a corrupt cache from {directory} ({files} files)")
+        return
+    with cache:
         removed = cache.clear()
     typer.echo(f"removed {removed} entries from {cache.directory}")

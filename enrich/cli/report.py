@@ -10,6 +10,8 @@ from rich.console import Console
 
 from enrich.cli.options import QuietOpt
 from enrich.review.build import rebuild
+from enrich.review.tabular import SQLITE_FILE
+from enrich.run_folder import publish
 
 
 def report(
@@ -24,8 +26,15 @@ def report(
 ) -> None:
     """Rebuild papers.csv, methods.csv, tasks.csv, datasets.csv, metrics.csv, gains.csv,
     enrich.sqlite, report.html and summary.md from OUT_DIR/papers.jsonl (no extraction)."""
-    written = rebuild(out_dir)
+    err = Console(stderr=True)
+
+    def waiting() -> None:
+        if not quiet:
+            err.print(f"waiting for another enrich run to finish writing {out_dir}")
+
+    written = publish(
+        out_dir, lambda staging: rebuild(out_dir, staging), carry=(SQLITE_FILE,), on_wait=waiting
+    )
     if not quiet:
-        err = Console(stderr=True)
         listing = ", ".join(written)
         err.print(f"wrote {listing} in {out_dir}", markup=False, highlight=False)

@@ -36,13 +36,14 @@ from enrich.cli.progress import RichProgress
 from enrich.cli.signals import terminate_as_interrupt
 from enrich.config import gain_policy, item_policy, resolve_settings
 from enrich.core.schema import schema_hash
-from enrich.errors import UsageError
 from enrich.ingest import read_corpus
 from enrich.outputs import run_summary, write_outputs
 from enrich.pipeline import run_extraction
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
 from enrich.readers.base import ReadOptions
 from enrich.review.build import write_review
+from enrich.review.tabular import SQLITE_FILE
+from enrich.run_folder import prepare, publish
 
 
 def run(
@@ -82,13 +83,12 @@ def run(
         backend=backend, model=model, base_url=base_url, cache_dir=cache_dir
     )
     prompt = load_prompt_set(prompts)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: exists and is not a folder", "pass --out DIR")
+    prepare(out)  # a folder that cannot be written fails now, not after the extraction
+    cache = None if no_cache else ResultCache(settings.cache_dir)  # a broken cache, too
     err = Console(stderr=True, soft_wrap=True)
     corpus_result = read_corpus(corpus, ReadOptions(field_map=parse_field_map(field or [])))
     if not quiet:
         report(corpus_result, err)
-    cache = None if no_cache else ResultCache(settings.cache_dir)
     options = BackendOptions(concurrency, timeout, max_tokens, gguf, threads)
     try:
         engine = make_backend(settings, prompt, options, memory=cache, log_dir=out)
@@ -127,7 +127,22 @@ def run(
         "schema_hash": schema_hash(),
     }
     summary = run_summary(stats, provenance, endpoint=endpoint, model=engine.model)
-    write_review(write_outputs(out, outcomes, provenance, summary, corpus_result.profiles))
+
+    def write(staging: Path) -> None:
+        write_review(write_outputs(staging, outcomes, provenance, summary, corpus_result.profiles))
+
+    def waiting() -> None:
+        if not quiet:
+            err.print(f"waiting for another enrich run to finish writing {out}")
+
+    publish(out, write, carry=(SQLITE_FILE,), on_wait=waiting)
+    if cache is not None and cache.write_failures:
+        err.print(
+            f"warning: {cache.write_failures} results could not be cached in "
+            f"{settings.cache_dir} ({cache.write_error}); the outputs hold them, "
+            "a rerun asks for them again",
+            markup=False, highlight=False,
+        )  # fmt: skip
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     if not quiet:

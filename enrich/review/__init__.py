@@ -42,8 +42,29 @@ def _read_json(path: Path) -> Any:
         ) from exc
 
 
+_LISTS = ("methods", "tasks", "datasets", "metrics", "gains", "ungrounded", "cleared", "rejected")
+_REWRITE = "rerun `enrich CORPUS --out DIR` to rewrite it"
+
+
+def _shape_problem(record: object) -> str | None:
+    """What makes a papers.jsonl line something other than a paper record, or None."""
+    if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+        return "not a paper record (no id)"
+    extraction = record.get("extraction")
+    if extraction is None:
+        return None
+    if not isinstance(extraction, dict):
+        return f"its extraction is {type(extraction).__name__}, not an object"
+    for name in _LISTS:
+        items = extraction.get(name, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            return f"its extraction's {name} is not a list of objects"
+    return None
+
+
 def load_run(folder: Path) -> RunFiles:
-    """Read a run's folder; a missing or broken papers.jsonl names the file and the fix."""
+    """Read a run's folder; a missing or broken papers.jsonl (or profiles.json, run.json) names
+    the file, the line and the fix."""
     papers = folder / PAPERS_FILE
     if not papers.is_file():
         raise UsageError(
@@ -51,29 +72,27 @@ def load_run(folder: Path) -> RunFiles:
             f"pass the --out folder of a run, or create one with `enrich CORPUS --out {folder}`",
         )
     records: list[dict[str, Any]] = []
-    with papers.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
+    with papers.open("rb") as lines:
+        for number, raw in enumerate(lines, 1):
             try:
-                record = json.loads(line)
-            except ValueError as exc:
+                line = raw.decode("utf-8")
+                record = json.loads(line) if line.strip() else None
+            except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
+                reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.args[0]
                 raise UsageError(
-                    f"{papers}:{number}: not a JSON record ({exc.args[0]})",
-                    "rerun `enrich CORPUS --out DIR` to rewrite it",
+                    f"{papers}:{number}: not a JSON record ({reason})", _REWRITE
                 ) from exc
-            if not isinstance(record, dict) or "id" not in record:
-                raise UsageError(
-                    f"{papers}:{number}: not a paper record (no id)",
-                    "rerun `enrich CORPUS --out DIR` to rewrite it",
-                )
+            if record is None:
+                continue
+            problem = _shape_problem(record)
+            if problem is not None:
+                raise UsageError(f"{papers}:{number}: {problem}", _REWRITE)
             records.append(record)
     profiles_path, run_path = folder / PROFILES_FILE, folder / RUN_FILE
     profiles = _read_json(profiles_path) if profiles_path.is_file() else []
+    if not isinstance(profiles, list) or not all(isinstance(p, dict) for p in profiles):
+        raise UsageError(f"{profiles_path}: not a list of profile objects", _REWRITE)
     run = _read_json(run_path) if run_path.is_file() else {}
-    return RunFiles(
-        folder,
-        records,
-        list(profiles) if isinstance(profiles, list) else [],
-        dict(run) if isinstance(run, Mapping) else {},
-    )
+    if not isinstance(run, Mapping):
+        raise UsageError(f"{run_path}: not a run summary object", _REWRITE)
+    return RunFiles(folder, records, list(profiles), dict(run))

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from enrich.review import RunFiles, load_run
@@ -27,6 +28,7 @@ def write_review(files: RunFiles) -> dict[str, int]:
     return written
 
 
-def rebuild(folder: Path) -> dict[str, int]:
-    """`write_review` of the run saved in `folder`."""
-    return write_review(load_run(folder))
+def rebuild(folder: Path, into: Path | None = None) -> dict[str, int]:
+    """`write_review` of the run saved in `folder`, written into `into` (default: `folder`)."""
+    files = load_run(folder)
+    return write_review(files if into is None else replace(files, folder=into))
