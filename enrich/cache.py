@@ -57,6 +57,11 @@ class ResultCache:
             )
         try:
             self._cache = diskcache.Cache(str(directory))
+        except sqlite3.OperationalError as exc:  # cannot open or write: permissions, a lock
+            raise CacheError(
+                f"{directory / _DATABASE}: cannot open the cache ({exc})",
+                "check its permissions, or pass --cache-dir DIR or --no-cache",
+            ) from exc
         except sqlite3.DatabaseError as exc:
             raise CacheError(
                 f"{directory / _DATABASE}: cache unreadable ({exc})", _CLEAR_HINT
