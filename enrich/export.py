@@ -19,24 +19,38 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_cell(value: object) -> str:
-    """None -> empty, booleans -> true/false: the CSV convention of every table enrich writes."""
+    """None -> empty, booleans -> true/false, and no cell a spreadsheet would run as a formula:
+    the CSV convention of every table enrich writes.
+
+    Text starting with `= + - @`, tab or CR gets a leading `'` (OWASP), even text that looks
+    like a number ("-0.5" as a title is text). Actual numbers (int/float values, from numeric
+    columns such as score or a gain's value) are written unchanged, so "-0.5" stays a number
+    for pandas and spreadsheets: str() of a number never starts a formula.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def csv_row(paper: Paper) -> dict[str, str]:
     """A flat row: lists joined with "; ", sources as `path:line`."""
     data = paper.model_dump()
     row = {key: csv_cell(data[key]) for key in CSV_COLUMNS if key in data}
-    row["authors"] = "; ".join(paper.authors)
-    row["affiliations"] = "; ".join(paper.affiliations)
-    row["code_urls"] = " ".join(paper.code_urls)
-    row["sources"] = "; ".join(
-        s.path if s.line is None else f"{s.path}:{s.line}" for s in paper.sources
+    row["authors"] = csv_cell("; ".join(paper.authors))
+    row["affiliations"] = csv_cell("; ".join(paper.affiliations))
+    row["code_urls"] = csv_cell(" ".join(paper.code_urls))
+    row["sources"] = csv_cell(
+        "; ".join(s.path if s.line is None else f"{s.path}:{s.line}" for s in paper.sources)
     )
     return row
 

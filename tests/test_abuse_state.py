@@ -212,8 +212,19 @@ def test_two_concurrent_runs_leave_one_complete_set_and_both_in_runs(
     files = sorted(sample_corpus.iterdir())
     out = tmp_path / "out"
     commands = [
-        [sys.executable, "-m", "enrich", str(corpus), "--backend", "offline", "--quiet",
-         "--cache-dir", str(tmp_path / f"cache{n}"), "--out", str(out)]  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "enrich",
+            str(corpus),
+            "--backend",
+            "offline",
+            "--quiet",
+            "--cache-dir",
+            str(tmp_path / f"cache{n}"),
+            "--out",
+            str(out),
+        ]
         for n, corpus in enumerate((files[0], files[1]))
     ]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}

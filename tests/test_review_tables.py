@@ -215,7 +215,7 @@ def test_sqlite_matches_csvs_and_keeps_run_history(tmp_path: Path) -> None:
     counts = write_sqlite(db_path, fewer, later)
     assert counts["runs"] == 2 and counts["papers"] == 1 and counts["methods"] == 1  # FooNet
     with closing(sqlite3.connect(db_path)) as db:
-        finished = [r[0] for r in db.execute("SELECT finished_at FROM runs ORDER BY run_id")]
+        finished = [r[0] for r in db.execute("SELECT finished_at FROM runs ORDER BY rowid")]
     assert finished == [RUN["finished_at"], later["finished_at"]]
 
 

@@ -38,6 +38,7 @@ from enrich.backends.retry import (
     rejects_json_schema,
 )
 from enrich.core.prompting import PromptSet, build_messages
+from enrich.core.redact import redact
 from enrich.core.repetition import repeated_tail
 from enrich.core.schema import ModelExtraction, grammar_schema, output_schema
 from enrich.errors import BackendError, ConfigError
@@ -114,6 +115,7 @@ class OpenAIBackend:
         self.model = model
         self.endpoint = (base_url or OPENAI_ENDPOINT).rstrip("/")
         self._api_key = api_key or _LOCAL_KEY
+        self._secrets = (api_key,) if api_key else ()  # blanked out of every error text
         self.concurrency = max(1, concurrency)
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
@@ -144,6 +146,10 @@ class OpenAIBackend:
         return (
             f"OpenAIBackend(model={self.model!r}, endpoint={self.endpoint!r}, mode={self.mode!r})"
         )
+
+    def _redact(self, text: str) -> str:
+        """`text` without the configured key or anything shaped like a credential."""
+        return redact(text, self._secrets)
 
     def identity(self) -> Mapping[str, str]:
         return {"backend": self.name, "model": self.model, "endpoint": self.endpoint}
@@ -179,7 +185,9 @@ class OpenAIBackend:
                     raise
                 except Exception as exc:  # an odd response must not sink the whole batch
                     result.extraction = None
-                    result.error = clip(f"unexpected {type(exc).__name__}: {exc}")
+                    result.error = clip(self._redact(f"unexpected {type(exc).__name__}: {exc}"))
+            if result.error:  # the one way out of the backend: nothing echoed leaves it
+                result.error = self._redact(result.error)
             if on_result is not None:
                 on_result(result)
             return result
@@ -308,8 +316,8 @@ class OpenAIBackend:
             if fatal is not None:
                 raise fatal from None
             if not is_transient(exc):
-                return describe_status(exc)
-            return f"gave up after {attempts} attempts: {describe_status(exc)}"
+                return describe_status(exc, self._secrets)
+            return f"gave up after {attempts} attempts: {describe_status(exc, self._secrets)}"
         except openai.APITimeoutError:
             if not self.retry_timeouts:
                 return (
@@ -318,7 +326,9 @@ class OpenAIBackend:
                 )
             return f"gave up after {attempts} attempts: timed out after {self.timeout:g} s"
         except openai.APIConnectionError as exc:
-            return clip(f"gave up after {attempts} attempts: {type(exc).__name__}: {exc}")
+            return clip(
+                self._redact(f"gave up after {attempts} attempts: {type(exc).__name__}: {exc}")
+            )
         raise AssertionError("tenacity made no attempt")  # pragma: no cover
 
     async def _extract_one(

@@ -9,13 +9,14 @@ Aborted: 401, 403 and 404, which no retry and no other abstract can get past.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import openai
 from tenacity import RetryCallState, wait_random_exponential
 
+from enrich.core.redact import redact
 from enrich.errors import BackendError
 
 RETRIED_STATUS = frozenset({408, 409, 429})
@@ -70,12 +71,13 @@ def fatal_error(exc: openai.APIStatusError, *, endpoint: str, model: str) -> Bac
     return None
 
 
-def describe_status(exc: openai.APIStatusError) -> str:
-    """'503 Service Unavailable: <the server's message>', for a result's error."""
+def describe_status(exc: openai.APIStatusError, secrets: Iterable[str | None] = ()) -> str:
+    """'503 Service Unavailable: <the server's message>', for a result's error. Redacted before
+    clipping (a server may echo the Authorization header), so no cut-off key survives."""
     body = exc.body
     detail = body.get("message") if isinstance(body, dict) else body
     text = f"{exc.status_code} {exc.response.reason_phrase}".strip()
-    return clip(f"{text}: {detail}" if detail else text)
+    return clip(redact(f"{text}: {detail}" if detail else text, secrets))
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:

@@ -7,6 +7,7 @@ All user-facing error text comes from `EnrichError` (message + fix) and is print
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -14,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from enrich import __version__
+from enrich.core.redact import redact
 from enrich.errors import EnrichError
 
 P = ParamSpec("P")
@@ -54,14 +56,16 @@ app = typer.Typer(
 
 
 def translate_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Print an `EnrichError` as one line on stderr and exit with its code; no traceback."""
+    """Print an `EnrichError` as one line on stderr and exit with its code; no traceback.
+    The line is redacted with the key in force now (read at call time, never at import)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except EnrichError as err:
-            typer.echo(f"Error: {err}", err=True)
+            message = redact(str(err), [os.environ.get("OPENAI_API_KEY")])
+            typer.echo(f"Error: {message}", err=True)
             raise typer.Exit(err.exit_code) from None
 
     return wrapper

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
+from enrich.cli.papers import terminal_cell
 from enrich.core.tables import GainRow, PaperRow, Tables, canonical
 from enrich.errors import UsageError
 from enrich.review import load_run
@@ -111,7 +111,7 @@ def _papers_table(views: Sequence[PaperView], metric: str | None, title: str) ->
         cells = [view.paper.title, "" if year is None else str(year), ", ".join(view.profiles)]
         cells += [", ".join(view.listed(name)) for name in ("methods", "datasets", "metrics")]
         cells.append(_gain_text(_best(_metric_gains(view, metric))))
-        table.add_row(*(Text(c) for c in cells))
+        table.add_row(*(terminal_cell(c) for c in cells))
     return table
 
 
@@ -123,7 +123,7 @@ def _gains_table(views: Sequence[PaperView], metric: str, asked: str) -> Table:
     for view, gain in sorted(gains, key=lambda pair: -pair[1].value):
         cells = [view.paper.title, gain.metric or "", format_value(gain), gain.kind,
                  gain.baseline or "", gain.dataset or ""]  # fmt: skip
-        table.add_row(*(Text(c) for c in cells))
+        table.add_row(*(terminal_cell(c) for c in cells))
     return table
 
 

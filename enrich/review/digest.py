@@ -23,14 +23,35 @@ GAINS_PER_METRIC = 3
 THEMES_PER_YEAR = 3  # tasks / methods named per year in a profile's themes
 UNKNOWN_YEAR = "unknown"
 _YEAR = re.compile(r"^(\d{4})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_MD_ESCAPES = str.maketrans({
+    "\\": "\\\\", "`": "\\`", "|": "\\|", "[": "\\[", "]": "\\]",
+    "<": "&lt;", ">": "&gt;", "&": "&amp;",
+})  # fmt: skip
+_LEADING_MARKER = re.compile(r"^(#{1,6}|[>+*-]|\d{1,9}[.)])(?=\s|$)")
+_UNSAFE_IN_CODE = re.compile(r"[`<>&\x00-\x1f\x7f-\x9f]")
+
+
+def md(value: object) -> str:
+    """User or model text as inline Markdown that shows as itself: one line, no control
+    characters, `<>&` as entities, and backslash, backtick, `|`, `[`, `]`, a `(` after `]`
+    and a leading heading/list/quote marker escaped; so a title opens no tag, link, image,
+    code span or table cell. Our own Markdown around it is written as is."""
+    text = _CONTROL.sub("", " ".join(str(value).split())).translate(_MD_ESCAPES)
+    text = text.replace("\\](", "\\]\\(")
+    return _LEADING_MARKER.sub(lambda m: "\\" + m.group(1), text)
+
+
+def _code(value: object) -> str:
+    """`value` as a code span when nothing in it can end one or read as markup, else `md`."""
+    text = " ".join(str(value).split())
+    return f"`{text}`" if text and not _UNSAFE_IN_CODE.search(text) else md(text)
 
 
 def cell(value: object) -> str:
-    """A markdown table cell: `|` escaped, one line, "-" for nothing."""
-    if value is None or value == "":
-        return "-"
-    text = " ".join(str(value).split())
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    """A markdown table cell: `md`-escaped (so `|` cannot split it), "-" for nothing."""
+    text = "" if value is None else md(value)
+    return text or "-"
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -119,8 +140,8 @@ def format_value(gain: GainRow) -> str:
 def _backend_line(run: Mapping[str, Any], papers: Sequence[PaperRow]) -> str:
     backend = run.get("backend") or "; ".join(sorted({p.backend for p in papers if p.backend}))
     model = run.get("model") or "; ".join(sorted({p.model for p in papers if p.model}))
-    line = f"Extracted by backend `{backend or 'unknown'}`, model `{model or 'unknown'}`"
-    extras = [f"{key.replace('_', ' ')} {run[key]}" for key in ("prompt_hash", "finished_at")
+    line = f"Extracted by backend {_code(backend or 'unknown')}, model {_code(model or 'unknown')}"
+    extras = [f"{key.replace('_', ' ')} {md(run[key])}" for key in ("prompt_hash", "finished_at")
               if run.get(key)]  # fmt: skip
     return line + (f" ({', '.join(extras)})." if extras else ".")
 
@@ -128,7 +149,7 @@ def _backend_line(run: Mapping[str, Any], papers: Sequence[PaperRow]) -> str:
 def _overview(tables: Tables, run: Mapping[str, Any]) -> list[str]:
     status = Counter(p.status for p in tables.papers)
     parts = [f"{len(tables.papers)} papers"]
-    parts += [f"{count} {name}" for name, count in sorted(status.items()) if name]
+    parts += [f"{count} {md(name)}" for name, count in sorted(status.items()) if name]
     return [
         "# Corpus summary",
         "",
@@ -191,7 +212,7 @@ def _frequent(tables: Tables) -> list[str]:
         if shared:
             lines += [*_table(["name", "papers"], shared), ""]
         if single:
-            lines.append(f"{len(single)} named by one paper each, e.g. {_named(single[:3])}.")
+            lines.append(f"{len(single)} named by one paper each, e.g. {md(_named(single[:3]))}.")
         elif not ranked:
             lines.append("None extracted.")
         else:
@@ -213,7 +234,7 @@ def _gains(tables: Tables, titles: Mapping[str, str]) -> list[str]:
         rows = groups[key]
         name = _surface(Counter(g.metric or key for g in rows))
         best = sorted(rows, key=lambda g: (-g.value, titles.get(g.paper_id, ""), g.position))
-        lines += ["", f"### {name} ({len(rows)} gain{'' if len(rows) == 1 else 's'})", ""]
+        lines += ["", f"### {md(name)} ({len(rows)} gain{'' if len(rows) == 1 else 's'})", ""]
         lines += _table(
             ["value", "kind", "baseline", "dataset", "paper"],
             [[format_value(g), g.kind, g.baseline, g.dataset, titles.get(g.paper_id)]
@@ -228,7 +249,7 @@ def _figures(profile: Mapping[str, Any]) -> str:
     parts = []
     for label, key in figures:
         value = profile.get(key)
-        shown = "-" if value is None else f"{value:g}" if isinstance(value, float) else value
+        shown = "-" if value is None else md(f"{value:g}" if isinstance(value, float) else value)
         parts.append(f"{label} {shown}")
     return " · ".join(parts)
 
@@ -259,9 +280,9 @@ def _profile_section(
 ) -> list[str]:
     years = {p.paper_id: paper_year(p) for p in tables.papers}
     papers = {p.paper_id: p for p in tables.papers}
-    lines = [f"## {label}", "", _figures(profile), ""]
+    lines = [f"## {md(label)}", "", _figures(profile), ""]
     if profile.get("path"):
-        lines += [f"Source: `{profile['path']}`", ""]
+        lines += [f"Source: {_code(profile['path'])}", ""]
     lines.append(f"{len(ids)} papers in this run.")
     if not ids:
         return lines
@@ -270,8 +291,8 @@ def _profile_section(
     for paper_id in order:
         paper, year = papers[paper_id], years[paper_id]
         when = f" ({year})" if year is not None else ""
-        summary = " ".join((paper.summary or "no summary").split())
-        lines.append(f"- **{' '.join(paper.title.split()) or paper_id}**{when} — {summary}")
+        summary = md(paper.summary or "no summary")
+        lines.append(f"- **{md(paper.title) or md(paper_id)}**{when} — {summary}")
     return lines
 
 

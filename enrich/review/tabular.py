@@ -36,7 +36,7 @@ GAIN_COLUMNS = (
     "baseline_value", "dataset", "dataset_canonical", "text", "start", "end", "grounded", "source",
 )  # fmt: skip
 RUN_COLUMNS = (
-    "finished_at", "backend", "model", "endpoint", "prompt_hash", "schema_hash", "papers",
+    "run_id", "finished_at", "backend", "model", "endpoint", "prompt_hash", "schema_hash", "papers",
     "extracted", "failures", "wall_seconds",
 )  # fmt: skip
 
@@ -77,7 +77,8 @@ def _values(row: Row, columns: Sequence[str]) -> tuple[object, ...]:
 
 
 def render_csv(columns: Sequence[str], rows: Iterable[tuple[object, ...]]) -> str:
-    """A header row, then one line per row (RFC 4180 quoting, "\\n" line ends)."""
+    """A header row, then one line per row (RFC 4180 quoting, "\\n" line ends); every cell
+    through `csv_cell`, so no text cell can run as a spreadsheet formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
@@ -130,19 +131,21 @@ def _create_statements(table: str) -> list[str]:
 
 
 RUNS_TABLE = (
-    "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, finished_at TEXT NOT NULL, backend TEXT, "
+    "CREATE TABLE runs (run_id TEXT PRIMARY KEY, finished_at TEXT NOT NULL, backend TEXT, "
     "model TEXT NOT NULL, endpoint TEXT, prompt_hash TEXT, schema_hash TEXT, papers INTEGER, "
-    "extracted INTEGER, failures INTEGER, wall_seconds REAL, run_json TEXT NOT NULL, "
-    "UNIQUE (finished_at, model))"
+    "extracted INTEGER, failures INTEGER, wall_seconds REAL, run_json TEXT NOT NULL)"
 )
 
 
-def _run_key(run: Mapping[str, object]) -> tuple[str, str] | None:
-    """(finished_at, model): what makes a run distinct; None when run.json says neither."""
+def _run_key(run: Mapping[str, object]) -> str | None:
+    """run.json's unique `run_id`; for runs recorded before it existed, finished_at and model.
+    None when run.json says none of them."""
+    if run.get("run_id"):
+        return str(run["run_id"])
     finished, model = run.get("finished_at"), run.get("model")
     if not finished and not model:
         return None
-    return str(finished or ""), str(model or "")
+    return f"{finished or ''} {model or ''}"
 
 
 def _earlier_runs(path: Path) -> list[dict[str, object]]:
@@ -154,7 +157,7 @@ def _earlier_runs(path: Path) -> list[dict[str, object]]:
             has_runs = old.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
             ).fetchone()
-            query = "SELECT run_json FROM runs ORDER BY run_id"
+            query = "SELECT run_json FROM runs ORDER BY rowid"
             stored = old.execute(query).fetchall() if has_runs else []
     except sqlite3.DatabaseError as exc:
         raise EnrichError(
@@ -174,10 +177,14 @@ def _earlier_runs(path: Path) -> list[dict[str, object]]:
 
 def _run_values(run: Mapping[str, object]) -> tuple[object, ...]:
     """One `runs` row: the key columns never NULL, nested values as text, run.json in full."""
-    finished, model = _run_key(run) or ("", "")
+    given = {
+        "run_id": _run_key(run) or "",
+        "finished_at": str(run.get("finished_at") or ""),
+        "model": str(run.get("model") or ""),
+    }
     values: list[object] = []
     for column in RUN_COLUMNS:
-        value = {"finished_at": finished, "model": model}.get(column, run.get(column))
+        value = given.get(column, run.get(column))
         simple = value is None or isinstance(value, str | int | float)
         values.append(value if simple else json.dumps(value, ensure_ascii=False))
     return (*values, json.dumps(run, ensure_ascii=False))
@@ -214,7 +221,7 @@ def write_sqlite(path: Path, tables: Tables, run: Mapping[str, object]) -> dict[
     earlier runs' rows in `runs`; return {table: row count}. Built in a temporary file beside
     `path` and renamed over it, so a failure leaves the old database untouched."""
     runs: list[Mapping[str, object]] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[str] = set()
     for candidate in [*_earlier_runs(path), run]:
         key = _run_key(candidate)
         if key is not None and key not in seen:
