@@ -2,18 +2,24 @@
 
 This is the I/O edge of ingestion. Every problem with one file becomes a warning naming it and
 the run goes on; only a path that does not exist stops the run, before anything is read.
+Only regular files are opened (a FIFO would block, a device never end), and never more than
+`ReadOptions.max_file_bytes` of one is read.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from enrich.core.dedupe import deduplicate
 from enrich.core.diagnostics import Diagnostic
+from enrich.core.fields import cut_at_word
+from enrich.core.identity import paper_id
 from enrich.core.models import Paper, Profile
 from enrich.errors import InputPathError
 from enrich.readers.base import ReadOptions
@@ -21,6 +27,14 @@ from enrich.readers.decoding import decode
 from enrich.readers.registry import KNOWN_EXTENSIONS, choose_reader
 
 _DOC_NAMES = ("readme", "license", "licence", "changelog", "contributing", "copying", "notice")
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # should a FIFO replace the file after its stat
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,82 @@ def read_corpus(paths: Sequence[Path], options: ReadOptions | None = None) -> Co
     return corpus
 
 
+class _Skip(NamedTuple):
+    reason: str
+    message: str
+
+
+def _size(n: int) -> str:
+    return f"{n:,} bytes" if n < 1_000_000 else f"{n / 1e6:,.1f} MB"
+
+
+def _not_regular(mode: int) -> _Skip:
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    return _Skip(
+        "not a regular file",
+        f"{kind}, not a regular file; skipped without opening it "
+        "(copy its contents into a file to read them)",
+    )
+
+
+def _too_large(size: int | None, cap: int) -> _Skip:
+    what = "more than the" if size is None else f"{_size(size)}, over the"
+    return _Skip(
+        "too large",
+        f"file is {what} {_size(cap)} per-file limit; skipped unread "
+        "(split it, or raise the limit: ReadOptions(max_file_bytes=...))",
+    )
+
+
+def read_capped(path: Path, cap: int) -> bytes | _Skip:
+    """The bytes of a regular file of at most `cap` bytes, or why it was not read.
+
+    The size is checked before opening; then at most cap + 1 bytes are read, because a size can
+    lie (a file grows, /proc files say 0) and a regular file may have been swapped meanwhile.
+    """
+    try:
+        info = path.stat()  # follows symlinks: a link to /dev/zero is a device
+    except OSError as err:
+        return _Skip("unreadable", f"cannot read file: {err.strerror or err}; check permissions")
+    if not stat.S_ISREG(info.st_mode):
+        return _not_regular(info.st_mode)
+    if info.st_size > cap:
+        return _too_large(info.st_size, cap)
+    try:
+        with os.fdopen(os.open(path, os.O_RDONLY | _NONBLOCK), "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                return _not_regular(mode)
+            data = handle.read(cap + 1)
+    except OSError as err:
+        return _Skip("unreadable", f"cannot read file: {err.strerror or err}; check permissions")
+    return _too_large(None, cap) if len(data) > cap else data
+
+
+def _cap_abstracts(papers: list[Paper], limit: int, corpus: Corpus) -> list[Paper]:
+    """Abstracts longer than `limit` cut at a word boundary, each cut warned at its entry."""
+    capped: list[Paper] = []
+    for paper in papers:
+        if len(paper.abstract) > limit:
+            cut = cut_at_word(paper.abstract, limit)
+            source = paper.sources[0]
+            corpus.warnings.append(
+                Diagnostic(
+                    path=source.path,
+                    line=source.line,
+                    message=f"abstract of {len(paper.abstract):,} characters cut to "
+                    f"{len(cut):,} (limit {limit:,}); if it is one abstract, raise the limit "
+                    "with --max-abstract-chars",
+                )
+            )
+            new_id = paper_id(
+                title=paper.title, doi=paper.doi, arxiv_id=paper.arxiv_id, abstract=cut
+            )
+            paper = paper.model_copy(update={"abstract": cut, "id": new_id})
+        capped.append(paper)
+    return capped
+
+
 def _read_file(
     path: Path, explicit: bool, options: ReadOptions, corpus: Corpus, entries: list[Paper]
 ) -> FileReport:
@@ -125,15 +215,15 @@ def _read_file(
         corpus.warnings.append(Diagnostic(path=name, message=message))
         return FileReport(name, None, 0, skipped=reason)
 
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        return skip("unreadable", f"cannot read file: {err.strerror or err}; check permissions")
+    data = read_capped(path, options.max_file_bytes)
+    if isinstance(data, _Skip):
+        return skip(data.reason, data.message)
     decoded = decode(data)
+    del data  # the text is all we need from here on
     if decoded.binary or decoded.text is None:
         return skip("binary", "binary file, not a paper listing; skipped")
     if decoded.note:
-        corpus.warnings.append(Diagnostic(path=name, message=decoded.note))
+        corpus.warnings.append(Diagnostic(path=name, line=decoded.line, message=decoded.note))
     text = decoded.text
     if not text.strip():
         return skip("empty", "empty file; skipped")
@@ -153,5 +243,5 @@ def _read_file(
             )
         )
         return FileReport(name, reader.name, 0, skipped="no entries")
-    entries.extend(result.papers)
+    entries.extend(_cap_abstracts(result.papers, options.max_abstract_chars, corpus))
     return FileReport(name, reader.name, len(result.papers))

@@ -13,7 +13,8 @@ def test_non_utf8_falls_back_with_a_note() -> None:
     decoded = decode("Résumé of a paper".encode("cp1252"))
     assert decoded.text == "Résumé of a paper"
     assert decoded.note is not None
-    assert "not valid UTF-8 (byte 0xe9 at offset 1)" in decoded.note
+    assert "not valid UTF-8 (byte 0xe9 at line 1, column 2)" in decoded.note
+    assert decoded.line == 1
     assert "cp1252" in decoded.note
 
 

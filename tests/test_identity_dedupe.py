@@ -67,6 +67,16 @@ def test_same_title_different_dois_stay_apart() -> None:
     assert len(merged[0].sources) == 2  # the DOI-less entry joins the first it matches
 
 
+def test_same_title_different_arxiv_ids_stay_apart() -> None:
+    # arXiv holds distinct papers under one title (2509.18176 and 2509.25393 in the 2025 pool)
+    a = make_paper(title="Same Title", arxiv_id="2509.18176", source=_src("a"))
+    b = make_paper(title="Same Title", arxiv_id="2509.25393", source=_src("b"))
+    c = make_paper(title="same title", source=_src("c"))
+    merged = deduplicate([a, b, c])
+    assert [p.id for p in merged] == ["arxiv:2509.18176", "arxiv:2509.25393"]
+    assert len(merged[0].sources) == 2
+
+
 def test_order_is_first_seen() -> None:
     papers = [make_paper(title=t, source=_src(t)) for t in ("B", "A", "b", "C")]
     assert [p.title for p in deduplicate(papers)] == ["B", "A", "C"]

@@ -9,6 +9,7 @@ import typer
 
 from enrich.config import BACKENDS
 from enrich.local.models import PACKAGED_MODELS
+from enrich.readers.base import DEFAULT_MAX_ABSTRACT_CHARS
 from enrich.readers.records import FIELD_NAMES
 
 CorpusArg = Annotated[
@@ -26,6 +27,18 @@ FieldOpt = Annotated[
         metavar="FIELD=COLUMN",
         help="Read FIELD from a JSON/CSV column of another name, e.g. --field "
         "abstract='Summary Text'. Repeatable. Fields: " + ", ".join(sorted(FIELD_NAMES)) + ".",
+    ),
+]
+# Reading options shared by `enrich run` and `enrich papers`.
+MaxAbstractCharsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-abstract-chars",
+        min=100,
+        metavar="N",
+        help="Cut longer abstracts at a word boundary near N characters, with a warning naming "
+        f"the entry. Default: {DEFAULT_MAX_ABSTRACT_CHARS:,} (real abstracts stay under ~5,000).",
+        show_default=False,
     ),
 ]
 QuietOpt = Annotated[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -10,8 +11,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from enrich.cli.options import CorpusArg, FieldOpt, QuietOpt
+from enrich.cli.options import CorpusArg, FieldOpt, MaxAbstractCharsOpt, QuietOpt
 from enrich.core.models import Paper
 from enrich.errors import UsageError
 from enrich.export import atomic_write_text, render
@@ -20,6 +22,14 @@ from enrich.readers.base import ReadOptions
 from enrich.readers.records import FIELD_NAMES
 
 MAX_WARNINGS_SHOWN = 50
+# Terminal escape sequences: CSI (colours, cursor moves), OSC (window title, hyperlinks) up to
+# BEL or ST, and any other ESC + final byte; 8-bit CSI too.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]?"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+)
+# What is left of C0, DEL and C1, and the bidi overrides that reorder what a line shows.
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class Format(StrEnum):
@@ -47,6 +57,15 @@ def parse_field_map(pairs: list[str]) -> dict[str, str]:
     return mapping
 
 
+def read_options(field: list[str] | None, max_abstract_chars: int | None) -> ReadOptions:
+    """The reading options of the corpus-reading commands, built in one place for all of them."""
+    if max_abstract_chars is None:
+        return ReadOptions(field_map=parse_field_map(field or []))
+    return ReadOptions(
+        field_map=parse_field_map(field or []), max_abstract_chars=max_abstract_chars
+    )
+
+
 def report(corpus: Corpus, console: Console) -> None:
     """Warnings (capped) and the one-line summary, on stderr."""
     for diagnostic in corpus.warnings[:MAX_WARNINGS_SHOWN]:
@@ -55,6 +74,14 @@ def report(corpus: Corpus, console: Console) -> None:
     if hidden > 0:
         console.print(f"... and {hidden} more warnings", markup=False)
     console.print(corpus.summary(), markup=False, highlight=False)
+
+
+def terminal_cell(value: object) -> Text:
+    """Corpus or model text for a rich table cell: escape sequences and control characters
+    removed (line breaks and tabs become spaces), and a `Text`, so `[...]` is never markup.
+    A title must not recolour, retitle or rewrite the user's terminal."""
+    text = _ESCAPE_SEQUENCE.sub("", str(value))
+    return Text(_CONTROL_CHARS.sub("", re.sub(r"[\t\n\v\f\r]", " ", text)))
 
 
 def _table(papers: list[Paper]) -> Table:
@@ -66,14 +93,8 @@ def _table(papers: list[Paper]) -> Table:
         authors = ", ".join(paper.authors[:2])
         if len(paper.authors) > 2 or paper.authors_truncated:
             authors += " et al."
-        table.add_row(
-            str(index),
-            str(paper.year or ""),
-            paper.category or "",
-            paper.title,
-            authors,
-            str(len(paper.sources)),
-        )
+        cells = [index, paper.year or "", paper.category or "", paper.title, authors]
+        table.add_row(*(terminal_cell(c) for c in [*cells, len(paper.sources)]))
     return table
 
 
@@ -98,6 +119,7 @@ def papers(
         ),
     ] = None,
     field: FieldOpt = None,
+    max_abstract_chars: MaxAbstractCharsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """List the papers found in CORPUS, de-duplicated across files.
@@ -107,7 +129,7 @@ def papers(
     paper found in several files (same DOI, arXiv id or title) is listed once with all its
     sources. Problems with a file are reported as warnings and the rest is still read.
     """
-    options = ReadOptions(field_map=parse_field_map(field or []))
+    options = read_options(field, max_abstract_chars)
     result = read_corpus(corpus, options)
     if fmt is None:
         fmt = (

@@ -23,6 +23,7 @@ from enrich.cli.options import (
     GainsOpt,
     GgufOpt,
     ItemsOpt,
+    MaxAbstractCharsOpt,
     MaxTokensOpt,
     ModelOpt,
     NoCacheOpt,
@@ -31,7 +32,7 @@ from enrich.cli.options import (
     ThreadsOpt,
     TimeoutOpt,
 )
-from enrich.cli.papers import parse_field_map, report
+from enrich.cli.papers import read_options, report
 from enrich.cli.progress import RichProgress
 from enrich.cli.signals import terminate_as_interrupt
 from enrich.config import gain_policy, item_policy, resolve_settings
@@ -40,7 +41,6 @@ from enrich.ingest import read_corpus
 from enrich.outputs import run_summary, write_outputs
 from enrich.pipeline import run_extraction
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
-from enrich.readers.base import ReadOptions
 from enrich.review.build import write_review
 from enrich.review.tabular import SQLITE_FILE
 from enrich.run_folder import prepare, publish
@@ -65,6 +65,7 @@ def run(
     gains: GainsOpt = "rules",
     items: ItemsOpt = "both",
     field: FieldOpt = None,
+    max_abstract_chars: MaxAbstractCharsOpt = None,
     quiet: QuietOpt = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
@@ -86,7 +87,7 @@ def run(
     prepare(out)  # a folder that cannot be written fails now, not after the extraction
     cache = None if no_cache else ResultCache(settings.cache_dir)  # a broken cache, too
     err = Console(stderr=True, soft_wrap=True)
-    corpus_result = read_corpus(corpus, ReadOptions(field_map=parse_field_map(field or [])))
+    corpus_result = read_corpus(corpus, read_options(field, max_abstract_chars))
     if not quiet:
         report(corpus_result, err)
     options = BackendOptions(concurrency, timeout, max_tokens, gguf, threads)

@@ -1,7 +1,8 @@
 """Merge entries that describe the same paper into one record listing every source.
 
 Entries are linked when they share a DOI, an arXiv id or a normalized title; a title link is
-refused when both sides carry different DOIs (two papers can share a title, not a DOI).
+refused when both sides carry different DOIs or different arXiv ids (two papers can share a
+title, not an identifier: arXiv holds distinct papers with the very same title).
 The merged record keeps the most complete value of every field; output order is the order in
 which each paper was first seen, so runs are deterministic.
 """
@@ -15,11 +16,12 @@ from enrich.core.models import Paper
 
 
 class _Groups:
-    """Union-find over entry indexes, tracking the DOIs each group holds."""
+    """Union-find over entry indexes, tracking the DOIs and arXiv ids each group holds."""
 
     def __init__(self, papers: Sequence[Paper]) -> None:
         self.parent = list(range(len(papers)))
         self.dois: list[set[str]] = [{p.doi} if p.doi else set() for p in papers]
+        self.arxiv: list[set[str]] = [{p.arxiv_id} if p.arxiv_id else set() for p in papers]
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -31,11 +33,16 @@ class _Groups:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
-        if not strong and self.dois[ra] and self.dois[rb] and self.dois[ra] != self.dois[rb]:
+        if not strong and any(ids[ra] and ids[rb] and ids[ra] != ids[rb] for ids in self.kinds):
             return
         low, high = min(ra, rb), max(ra, rb)
         self.parent[high] = low
-        self.dois[low] |= self.dois[high]
+        for ids in self.kinds:
+            ids[low] |= ids[high]
+
+    @property
+    def kinds(self) -> tuple[list[set[str]], list[set[str]]]:
+        return self.dois, self.arxiv
 
 
 def deduplicate(papers: Sequence[Paper]) -> list[Paper]:

@@ -1,4 +1,4 @@
-"""Small, format-independent field parsers shared by the readers: authors, dates, URLs."""
+"""Small, format-independent field parsers shared by the readers: authors, dates, URLs, text."""
 
 from __future__ import annotations
 
@@ -10,6 +10,53 @@ _URL_TRAIL = ".,;:!?)]}'\""
 _ET_AL = re.compile(r",?\s*(?:et\.?\s*al\.?|and others)\s*$", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d|21\d\d)(?!\d)")
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+_SPACE = re.compile(r"\s")
+_CHUNK = 1 << 20  # collapse long texts a piece at a time: a word list of 50 MB would take GBs
+_CUT_WINDOW = 0.9  # a cut goes back to a word boundary no further than 10% below the limit
+
+
+def normalize_abstract(text: str) -> str:
+    """Hard wraps and runs of spaces become one space; a blank line stays a paragraph break.
+
+    Listings wrap abstracts at arbitrary columns (the arXiv API at 80); downstream character
+    spans and cache keys must not depend on where a source happened to wrap.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parts = _BLANK_LINE.split(text) if "\n" in text else [text]
+    return "\n\n".join(p for p in map(_collapse, parts) if p)
+
+
+def _collapse(text: str) -> str:
+    """`" ".join(text.split())`, in pieces that end at whitespace, so memory stays bounded."""
+    if len(text) <= _CHUNK:
+        return " ".join(text.split())
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        space = _SPACE.search(text, start + _CHUNK)
+        end = len(text) if space is None else space.start()
+        piece = " ".join(text[start:end].split())
+        if piece:
+            pieces.append(piece)
+        start = end
+    return " ".join(pieces)
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at the last word boundary near the limit.
+
+    Nothing is appended: the result stays a substring of the source, so spans found in it are
+    spans of the listing.
+    """
+    if len(text) <= limit:
+        return text
+    head = text[: limit + 1]
+    space = max(head.rfind(" "), head.rfind("\n"))
+    if space >= limit * _CUT_WINDOW:
+        return head[:space].rstrip()
+    return text[:limit].rstrip()
 
 
 def find_urls(text: str) -> list[str]:

@@ -12,16 +12,28 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from enrich.core.diagnostics import Diagnostic
-from enrich.core.fields import find_urls
-from enrich.core.identity import normalize_arxiv_id, normalize_doi, paper_id
+from enrich.core.fields import find_urls, normalize_abstract
+from enrich.core.identity import arxiv_year, normalize_arxiv_id, normalize_doi, paper_id
 from enrich.core.models import Paper, Profile, Source
+
+# Limits that keep one hostile or broken file from exhausting memory or hanging a run.
+DEFAULT_MAX_ABSTRACT_CHARS = 20_000  # real abstracts stay under ~5,000 characters
+DEFAULT_MAX_FILE_BYTES = 100_000_000  # decoded text and parse trees take several times this
+DEFAULT_MAX_JSON_DEPTH = 64  # a paper record needs 3 or 4 levels
 
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """Options a user can pass to readers. `field_map` maps our field name -> their column name."""
+    """Options for reading a corpus. `field_map` maps our field name -> their column name.
+
+    The limits are applied with a warning, never silently: longer abstracts are cut at a word
+    boundary, bigger files are skipped unread, deeper JSON records are skipped.
+    """
 
     field_map: Mapping[str, str] = field(default_factory=dict)
+    max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
 
 
 @dataclass
@@ -72,11 +84,15 @@ def make_paper(
     """Build a single-source Paper with normalized identifiers and its stable id.
 
     `code_urls` lists links the listing states itself; URLs in the abstract are added after them.
+    The abstract's whitespace is normalized here, before anything computes spans in it; a
+    missing year is taken from a new-style arXiv id, which states the year of submission.
     """
     title = " ".join(title.split())
-    abstract = abstract.strip()
+    abstract = normalize_abstract(abstract)
     clean_doi = normalize_doi(doi)
     clean_arxiv = normalize_arxiv_id(arxiv_id)
+    if year is None:
+        year = arxiv_year(clean_arxiv)
     return Paper(
         id=paper_id(title=title, doi=clean_doi, arxiv_id=clean_arxiv, abstract=abstract),
         title=title,

@@ -11,11 +11,13 @@ _BINARY = frozenset(range(0x00, 0x09)) | {0x0B, 0x0E, 0x0F} | frozenset(range(0x
 
 @dataclass(frozen=True)
 class Decoded:
-    """Decoded text, or the reason it could not be decoded; `note` names any fallback used."""
+    """Decoded text, or the reason it could not be decoded; `note` names any fallback used,
+    `line` the line it is about."""
 
     text: str | None
     note: str | None = None
     binary: bool = False
+    line: int | None = None
 
 
 def looks_binary(data: bytes) -> bool:
@@ -27,6 +29,14 @@ def looks_binary(data: bytes) -> bool:
         return True
     controls = sum(1 for byte in head if byte in _BINARY)
     return controls / len(head) > 0.05
+
+
+def _line_and_column(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and character column of `offset`, which ends a valid UTF-8 prefix: an
+    editor's position is what a user can act on, a byte offset is not."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    prefix = data[start:offset].decode("utf-8", errors="replace").lstrip("\ufeff")
+    return data.count(b"\n", 0, offset) + 1, len(prefix) + 1
 
 
 def decode(data: bytes) -> Decoded:
@@ -41,7 +51,8 @@ def decode(data: bytes) -> Decoded:
     try:
         return Decoded(data.decode("utf-8-sig"))
     except UnicodeDecodeError as err:
-        where = f"byte 0x{data[err.start]:02x} at offset {err.start}"
+        line, column = _line_and_column(data, err.start)
+        where = f"byte 0x{data[err.start]:02x} at line {line}, column {column}"
     for fallback in ("cp1252", "latin-1"):
         try:
             text = data.decode(fallback)
@@ -51,5 +62,6 @@ def decode(data: bytes) -> Decoded:
             text,
             note=f"not valid UTF-8 ({where}); decoded as {fallback}, "
             "re-save the file as UTF-8 if characters look wrong",
+            line=line,
         )
     raise AssertionError("latin-1 decodes every byte string")  # pragma: no cover

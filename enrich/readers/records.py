@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 from enrich.core.fields import find_urls, iso_date, parse_year, split_authors
+from enrich.core.identity import normalize_arxiv_id, whole_arxiv_id
 from enrich.core.models import Paper, Source
 from enrich.readers.base import ReadOptions, make_paper
 
@@ -23,13 +25,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "arxiv_id": ("arxivid", "arxiv", "eprint", "arxivurl"),
     "url": ("url", "link", "pdfurl", "landingpage"),
     "affiliations": ("affiliations", "affiliation"),
-    "category": ("category", "primarycategory"),
+    "category": ("category", "primarycategory", "categories"),
     "code_url": ("codeurl", "code", "github", "repository"),
 }
 FIELD_NAMES = frozenset(ALIASES)
+# Generic keys that often hold an arXiv id or link (arXiv API dumps: `id`, `abs`, `pdf`); read
+# only when the record has no arXiv field, and only when the whole value is an arXiv reference.
+_ARXIV_LINK_KEYS = ("id", "abs", "absurl", "pdf", "pdfurl", "url", "link")
+_COMMENT_KEYS = ("comment", "comments")  # arXiv comments often link the code
 _KEY_NOISE = re.compile(r"[\s_\-]+")
 
 
+@lru_cache(maxsize=4096)  # every JSON record repeats the same few keys
 def loose_key(key: str) -> str:
     return _KEY_NOISE.sub("", key).casefold()
 
@@ -84,6 +91,32 @@ def _authors(value: object) -> tuple[list[str], bool]:
     return split_authors(_text(value))
 
 
+def _arxiv_from_links(record: Mapping[str, object]) -> tuple[str | None, str | None]:
+    """(arXiv id, link to it) from `id`/`abs`/`pdf`-style keys; the `abs` page is the link."""
+    by_loose = {loose_key(str(k)): v for k, v in record.items()}
+    found: str | None = None
+    for key in _ARXIV_LINK_KEYS:
+        value = by_loose.get(key)
+        arxiv = whole_arxiv_id(value) if isinstance(value, str) else None
+        if arxiv is None or (found is not None and arxiv != found):
+            continue
+        found = arxiv
+        if isinstance(value, str) and value.strip().startswith("http"):
+            return found, value.strip()
+    return found, None
+
+
+def _comment(record: Mapping[str, object]) -> str:
+    return " ".join(_text(v) for k, v in record.items() if loose_key(str(k)) in _COMMENT_KEYS)
+
+
+def _category(value: object) -> str | None:
+    """A list of categories (arXiv: primary first) gives its first; a string is kept whole."""
+    if isinstance(value, list):
+        value = next((v for v in value if _text(v)), None)
+    return _text(value) or None
+
+
 def paper_from_record(
     record: Mapping[str, object], columns: Mapping[str, str], *, source: Source
 ) -> Paper | str:
@@ -107,6 +140,10 @@ def paper_from_record(
         else [a.strip() for a in _text(affiliations_raw).split(";") if a.strip()]
     )
     stated_code = find_urls(_text(get("code_url")))
+    arxiv_id = _text(get("arxiv_id")) or None
+    link = None
+    if normalize_arxiv_id(arxiv_id) is None:
+        arxiv_id, link = _arxiv_from_links(record)
     return make_paper(
         title=title,
         abstract=abstract,
@@ -115,12 +152,12 @@ def paper_from_record(
         affiliations=affiliations,
         year=year,
         date=date,
-        category=_text(get("category")) or None,
+        category=_category(get("category")),
         has_code=True if stated_code else None,
-        code_urls=stated_code,
+        code_urls=[*stated_code, *find_urls(_comment(record))],
         doi=_text(get("doi")) or None,
-        arxiv_id=_text(get("arxiv_id")) or None,
-        url=_text(get("url")) or None,
+        arxiv_id=arxiv_id,
+        url=_text(get("url")) or link,
         source=source,
     )
 

@@ -1,37 +1,24 @@
 """arXiv Atom API responses and OAI-PMH harvests (metadata formats arXiv, arXivRaw, oai_dc).
 
 Tags are matched by local name, so namespace variants (http/https, arXiv vs arXivRaw) need no
-special cases. The text is fed to a pull parser line by line: that gives each entry its line
-number cheaply and, when the file is truncated, keeps every entry that was complete.
+special cases. Parsing, line numbers and recovery after a syntax error live in `xmlparse`.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 from enrich.core.fields import find_urls, iso_date, parse_year, split_authors
 from enrich.core.identity import normalize_arxiv_id, normalize_doi
 from enrich.core.models import Source
 from enrich.readers.base import ReadOptions, ReadResult, make_paper
+from enrich.readers.xmlparse import local_name as _local
+from enrich.readers.xmlparse import parse_feed
 
 _SNIFF = re.compile(r"^\ufeff?\s*(?:<\?xml|<feed\b|<OAI-PMH\b)")
-_ITEMS = frozenset({"entry", "record"})
-
-
-@dataclass
-class _Parsed:
-    root: ET.Element | None = None
-    lines: dict[int, int] = field(default_factory=dict)  # id(element) -> 1-based start line
-    complete: set[int] = field(default_factory=set)  # ids of entries/records whose end was seen
-
-
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def _kids(elem: ET.Element, name: str) -> Iterator[ET.Element]:
@@ -57,39 +44,6 @@ def _rfc2822_date(raw: str) -> str | None:
         return None
 
 
-def _parse(text: str, path: str, result: ReadResult) -> _Parsed:
-    """Pull-parse `text`; a syntax error becomes one warning naming its line."""
-    parsed = _Parsed()
-    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
-    lines = io.StringIO(text, newline="").readlines()  # the line ends expat counts
-
-    def drain(number: int) -> None:
-        for item in parser.read_events():
-            event, elem = item[0], item[-1]
-            if not isinstance(elem, ET.Element):
-                continue
-            if parsed.root is None:
-                parsed.root = elem
-            if _local(elem.tag) in _ITEMS:
-                if event == "start":
-                    parsed.lines[id(elem)] = number
-                else:
-                    parsed.complete.add(id(elem))
-
-    try:
-        for number, chunk in enumerate(lines, start=1):
-            parser.feed(chunk)
-            drain(number)
-        parser.close()
-        drain(len(lines))
-    except ET.ParseError as exc:
-        drain(len(lines))
-        line = min(exc.position[0], len(lines)) or None
-        reason = str(exc).split(":", 1)[0]
-        result.warn(path, f"malformed XML ({reason}); entries after this point were lost", line)
-    return parsed
-
-
 class XmlReader:
     """Reads arXiv Atom feeds and OAI-PMH responses; unknown XML shapes only warn."""
 
@@ -103,17 +57,12 @@ class XmlReader:
     def read(self, text: str, path: str, options: ReadOptions) -> ReadResult:
         """Every complete Atom entry or OAI record becomes a paper."""
         result = ReadResult()
-        parsed = _parse(text, path, result)
+        parsed = parse_feed(text, path, result)
         if parsed.root is None:
             return result
         is_oai = _local(parsed.root.tag) == "OAI-PMH"  # elsewhere <record> means other things
-        items = [
-            e
-            for e in parsed.root.iter()
-            if id(e) in parsed.complete and (is_oai or _local(e.tag) == "entry")
-        ]
-        for item in items:
-            source_line = parsed.lines.get(id(item))
+        items = [(e, line) for e, line in parsed.items if is_oai or _local(e.tag) == "entry"]
+        for item, source_line in items:
             if _local(item.tag) == "entry":
                 self._atom(item, Source(path=path, line=source_line, format="atom"), result)
             else:
