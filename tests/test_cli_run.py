@@ -98,7 +98,7 @@ def test_ctrl_c_says_the_work_is_kept(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("enrich.cli.run.run_extraction", interrupted)
+    monkeypatch.setattr("enrich.api.run_extraction", interrupted)
     corpus = sample_corpus / "004_816b7048286ea66e.txt"
     result = runner.invoke(app, _argv(corpus, fake_openai, tmp_path))
     assert result.exit_code == 130

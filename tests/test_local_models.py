@@ -144,6 +144,7 @@ def test_auto_never_chooses_local(tmp_path: Path) -> None:
     assert settings.backend == "offline"
 
 
+@pytest.mark.llama  # starts llama.cpp's server (the integration extra)
 def test_a_gguf_the_server_cannot_load_is_one_line_naming_the_log(tmp_path: Path) -> None:
     listing = tmp_path / "papers.jsonl"
     listing.write_text(json.dumps({"title": "T", "abstract": "We propose X."}) + "\n")

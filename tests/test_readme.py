@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from tests import conftest
 from tests.conftest import ROOT
 
 
@@ -24,3 +27,14 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_quickstart_runs_the_main_job_on_the_sample_corpus() -> None:
     first = _quickstart_lines()[0]
     assert "pip install" in first and first.endswith("enrich corpus/")
+
+
+def test_integration_tests_skip_only_where_not_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(conftest.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.delenv("ENRICH_INTEGRATION", raising=False)
+    llama, browser = conftest.skip_reason("llama"), conftest.skip_reason("browser")
+    assert llama is not None and "llama-cpp-python" in llama and "[integration]" in llama
+    assert browser is not None and "selenium" in browser and "chromium" in browser
+    monkeypatch.setenv("ENRICH_INTEGRATION", "required")  # as in .ci/run: never skipped
+    assert conftest.skip_reason("llama") is None and conftest.skip_reason("browser") is None
+    assert "export ENRICH_INTEGRATION=required" in (ROOT / ".ci" / "run").read_text()

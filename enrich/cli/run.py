@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from enrich.api import Extractor, write_run
 from enrich.backends.factory import BackendOptions, make_backend
 from enrich.cache import ResultCache
 from enrich.cli.options import (
@@ -35,15 +36,10 @@ from enrich.cli.options import (
 from enrich.cli.papers import read_options, report
 from enrich.cli.progress import RichProgress
 from enrich.cli.signals import terminate_as_interrupt
-from enrich.config import gain_policy, item_policy, resolve_settings
-from enrich.core.schema import schema_hash
+from enrich.config import resolve_settings
 from enrich.ingest import read_corpus
-from enrich.outputs import run_summary, write_outputs
-from enrich.pipeline import run_extraction
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
-from enrich.review.build import write_review
-from enrich.review.tabular import SQLITE_FILE
-from enrich.run_folder import prepare, publish
+from enrich.run_folder import prepare
 
 
 def run(
@@ -106,12 +102,11 @@ def run(
         progress: RichProgress | None = None
         if not quiet and not as_json:
             progress = RichProgress(err, endpoint=endpoint, model=engine.model)
+        papers = corpus_result.papers
+        extractor = Extractor(engine, prompt, cache, gains, items, batch=max(1, len(papers)))
         try:
             with terminate_as_interrupt(), progress if progress is not None else nullcontext():
-                outcomes, stats = run_extraction(
-                    corpus_result.papers, engine, prompt, cache, progress,
-                    gain_policy(gains), item_policy(items),
-                )  # fmt: skip
+                outcomes = list(extractor.extract(papers, progress))
         except KeyboardInterrupt:
             err.print("interrupted: finished extractions are cached; rerun to continue")
             raise typer.Exit(130) from None
@@ -120,23 +115,14 @@ def run(
     finally:
         if cache is not None:
             cache.close()
-    provenance = {
-        "backend": engine.name,
-        "model": engine.model,
-        "endpoint": endpoint,
-        "prompt_hash": prompt.hash,
-        "schema_hash": schema_hash(),
-    }
-    summary = run_summary(stats, provenance, endpoint=endpoint, model=engine.model)
-
-    def write(staging: Path) -> None:
-        write_review(write_outputs(staging, outcomes, provenance, summary, corpus_result.profiles))
+    stats = extractor.stats
+    summary = extractor.summary()
 
     def waiting() -> None:
         if not quiet:
             err.print(f"waiting for another enrich run to finish writing {out}")
 
-    publish(out, write, carry=(SQLITE_FILE,), on_wait=waiting)
+    write_run(out, outcomes, extractor, corpus_result.profiles, summary, on_wait=waiting)
     if cache is not None and cache.write_failures:
         err.print(
             f"warning: {cache.write_failures} results could not be cached in "

@@ -1,0 +1,162 @@
+"""enrich as a library: read a corpus, extract, write a run folder, evaluate.
+
+    import enrich
+
+    corpus = enrich.read_corpus(["corpus/"])
+    with enrich.Extractor.open(backend="offline") as extractor:
+        outcomes = list(extractor.extract(corpus.papers))
+    enrich.write_run("enriched/", outcomes, extractor, corpus.profiles)
+
+`Extractor.extract` takes any iterable of papers and yields each paper's outcome, working
+`batch` papers at a time, so memory and work in flight stay bounded whatever the corpus size;
+identical abstracts are extracted once (within a batch by the pipeline, across batches by the
+cache). Settings follow the CLI's rule: argument > environment > default, read when called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from types import TracebackType
+
+from enrich.backends.base import Backend
+from enrich.backends.factory import BackendOptions, make_backend
+from enrich.cache import ResultCache
+from enrich.config import gain_policy, item_policy, resolve_settings
+from enrich.core.models import Paper, Profile
+from enrich.core.prompting import PromptSet
+from enrich.core.schema import schema_hash
+from enrich.outputs import run_summary, write_outputs
+from enrich.pipeline import PaperOutcome, Progress, RunStats, run_extraction
+from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
+from enrich.review.build import write_review
+from enrich.review.tabular import SQLITE_FILE
+from enrich.run_folder import publish
+
+
+def _merge(total: RunStats, part: RunStats) -> None:
+    for name in ("papers", "extracted", "cache_hits", "requests", "retries", "reasks",
+                 "failures", "skipped", "ungrounded", "rejected"):  # fmt: skip
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    total.usage.add(part.usage)
+    total.wall_seconds += part.wall_seconds
+
+
+@dataclass
+class Extractor:
+    """A backend with its prompt, cache and policies; `stats` adds up everything extracted."""
+
+    backend: Backend
+    prompt: PromptSet
+    cache: ResultCache | None = None
+    gains: str = "rules"
+    items: str = "both"
+    batch: int = 256
+    stats: RunStats = field(default_factory=RunStats)
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        backend: str = "auto",
+        model: str | None = None,
+        base_url: str | None = None,
+        cache_dir: Path | None = None,
+        use_cache: bool = True,
+        prompts: Path | None = None,
+        options: BackendOptions | None = None,
+        gains: str = "rules",
+        items: str = "both",
+        batch: int = 256,
+        log_dir: Path | None = None,
+    ) -> Extractor:
+        """Resolve settings (argument > environment > default) and start the backend."""
+        settings = resolve_settings(
+            backend=backend, model=model, base_url=base_url, cache_dir=cache_dir
+        )
+        prompt = load_prompt_set(prompts or DEFAULT_PROMPTS_DIR / "extract")
+        gain_policy(gains), item_policy(items)  # reject unknown values now, not mid-run
+        cache = ResultCache(settings.cache_dir) if use_cache else None
+        try:
+            engine = make_backend(
+                settings, prompt, options or BackendOptions(), memory=cache, log_dir=log_dir
+            )
+        except BaseException:
+            if cache is not None:
+                cache.close()
+            raise
+        return cls(engine, prompt, cache, gains, items, batch)
+
+    def extract(
+        self, papers: Iterable[Paper], progress: Progress | None = None
+    ) -> Iterator[PaperOutcome]:
+        """Each paper's outcome, in order, `batch` papers at a time."""
+        source = iter(papers)
+        while chunk := list(islice(source, self.batch)):
+            outcomes, stats = run_extraction(
+                chunk, self.backend, self.prompt, self.cache, progress,
+                gain_policy(self.gains), item_policy(self.items),
+            )  # fmt: skip
+            _merge(self.stats, stats)
+            yield from outcomes
+
+    def provenance(self) -> dict[str, object]:
+        """What produced the outcomes: stored with every paper record and in run.json."""
+        identity = self.backend.identity()
+        return {
+            "backend": self.backend.name,
+            "model": self.backend.model,
+            "endpoint": identity.get("endpoint", ""),
+            "prompt_hash": self.prompt.hash,
+            "schema_hash": schema_hash(),
+        }
+
+    def summary(self) -> dict[str, object]:
+        """The run's figures (run.json), from `stats`."""
+        provenance = self.provenance()
+        return run_summary(
+            self.stats, provenance, endpoint=str(provenance["endpoint"]), model=self.backend.model
+        )
+
+    def close(self) -> None:
+        """Release the backend (a local server stops) and the cache."""
+        try:
+            self.backend.close()
+        finally:
+            if self.cache is not None:
+                self.cache.close()
+
+    def __enter__(self) -> Extractor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def write_run(
+    folder: Path | str,
+    outcomes: Sequence[PaperOutcome],
+    extractor: Extractor,
+    profiles: Sequence[Profile] = (),
+    summary: dict[str, object] | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> Path:
+    """Write a run folder as `enrich CORPUS --out FOLDER` does: papers.jsonl, profiles.json,
+    run.json and the review outputs, published as one set (`on_wait` is called if another run
+    is writing the folder; this one then waits). Returns the folder."""
+    out = Path(folder)
+    provenance = extractor.provenance()
+    figures = summary if summary is not None else extractor.summary()
+
+    def write(staging: Path) -> None:
+        write_review(write_outputs(staging, outcomes, provenance, figures, profiles))
+
+    publish(out, write, carry=(SQLITE_FILE,), on_wait=on_wait)
+    return out
