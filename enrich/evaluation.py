@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from enrich.core.gold import GoldFormatError, GoldRecord, Labels, labels_from_re
 from enrich.core.gold import parse_predictions as _parse_predictions
 from enrich.core.models import Paper
 from enrich.core.prompting import PromptSet
+from enrich.core.runids import new_run_id
 from enrich.core.schema import GainPolicy, ItemPolicy
 from enrich.core.scoring import record_details, score_all, summarize
 from enrich.errors import EnrichError, UsageError
@@ -143,12 +143,6 @@ def predict(
         else:
             failures[outcome.paper.id] = outcome.error or outcome.status
     return EnginePredictions(labels, failures, stats, kept)
-
-
-def new_run_id(now: datetime) -> str:
-    """Sorts by time (to the millisecond); the random tail keeps concurrent runs apart."""
-    moment = now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}"
-    return f"{moment}-{secrets.token_hex(3)}"
 
 
 def evaluate(

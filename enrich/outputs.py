@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from enrich.core.models import Profile
-from enrich.evaluation import new_run_id
+from enrich.core.runids import new_run_id
 from enrich.export import atomic_write_text
 from enrich.pipeline import PaperOutcome, RunStats
 from enrich.pricing import cost_usd

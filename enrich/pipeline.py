@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from enrich.backends.base import Backend, ExtractRequest, ExtractResult, Usage
 from enrich.cache import ResultCache
@@ -31,7 +31,9 @@ from enrich.offline.gains import find_gains
 from enrich.offline.roles import method_role
 from enrich.offline.spans import metric_mentions
 from enrich.offline.tagged import tagged_methods
-from enrich.offline.tagger import EntityTagger
+
+if TYPE_CHECKING:  # numpy and crfsuite load with the tagger, only when rules complete an answer
+    from enrich.offline.tagger import EntityTagger
 
 Status = Literal["ok", "failed", "skipped"]
 
@@ -86,6 +88,8 @@ def _warnings(extraction: Extraction) -> list[str]:
 @cache
 def _tagger() -> EntityTagger:
     """The offline tagger, loaded once and only when an LLM answer is completed by rules."""
+    from enrich.offline.tagger import EntityTagger
+
     return EntityTagger.load()
 
 

@@ -12,8 +12,12 @@ add to an answer; two kinds of its method spans were precise enough on our dev l
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from enrich.core.convention import FIELD_HEADS, head_word
-from enrich.offline.tagger import EntityTagger
+
+if TYPE_CHECKING:  # the tagger (numpy, crfsuite) is loaded only where it is used
+    from enrich.offline.tagger import EntityTagger
 
 _TECHNIQUE_HEADS = FIELD_HEADS["methods"] - {
     "model", "network", "method", "framework", "architecture", "mechanism"
