@@ -8,14 +8,18 @@
     enrich.write_run("enriched/", outcomes, extractor, corpus.profiles)
 
 `Extractor.extract` takes any iterable of papers and yields each paper's outcome, working
-`batch` papers at a time, so memory and work in flight stay bounded whatever the corpus size;
-identical abstracts are extracted once (within a batch by the pipeline, across batches by the
-cache). Settings follow the CLI's rule: argument > environment > default, read when called.
+`batch` papers at a time (`BATCH` unless given), so memory and work in flight stay bounded
+whatever the corpus size; identical abstracts are extracted once (within a batch by the
+pipeline, across batches by the cache). Each outcome can be recorded as it passes (`recording`),
+so an interrupted run keeps what it finished. Settings follow the CLI's rule: argument >
+environment > default, read when called.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -28,12 +32,16 @@ from enrich.config import gain_policy, item_policy, resolve_settings
 from enrich.core.models import Paper, Profile
 from enrich.core.prompting import PromptSet
 from enrich.core.schema import schema_hash
-from enrich.outputs import run_summary, write_outputs
+from enrich.outputs import paper_record, run_summary, write_outputs
 from enrich.pipeline import PaperOutcome, Progress, RunStats, run_extraction
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
 from enrich.review.build import write_review
 from enrich.review.tabular import SQLITE_FILE
 from enrich.run_folder import publish
+
+# Papers extracted together by default: enough to keep a remote endpoint's concurrency busy,
+# few enough that memory and unreported work stay small.
+BATCH = 256
 
 
 def _merge(total: RunStats, part: RunStats) -> None:
@@ -53,7 +61,7 @@ class Extractor:
     cache: ResultCache | None = None
     gains: str = "rules"
     items: str = "both"
-    batch: int = 256
+    batch: int | None = None  # papers per batch; None: BATCH
     stats: RunStats = field(default_factory=RunStats)
 
     @classmethod
@@ -69,7 +77,7 @@ class Extractor:
         options: BackendOptions | None = None,
         gains: str = "rules",
         items: str = "both",
-        batch: int = 256,
+        batch: int | None = None,
         log_dir: Path | None = None,
     ) -> Extractor:
         """Resolve settings (argument > environment > default) and start the backend."""
@@ -94,7 +102,7 @@ class Extractor:
     ) -> Iterator[PaperOutcome]:
         """Each paper's outcome, in order, `batch` papers at a time."""
         source = iter(papers)
-        while chunk := list(islice(source, self.batch)):
+        while chunk := list(islice(source, self.batch or BATCH)):
             outcomes, stats = run_extraction(
                 chunk, self.backend, self.prompt, self.cache, progress,
                 gain_policy(self.gains), item_policy(self.items),
@@ -140,6 +148,24 @@ class Extractor:
         self.close()
 
 
+def partial_file(folder: Path) -> Path:
+    """Where a run appends each paper's record as it is extracted, so an interrupted or crashed
+    run keeps them; removed once the run's outputs are published (named per process, so two
+    runs into one folder never share it)."""
+    return folder / f"papers.{os.getpid()}.partial.jsonl"
+
+
+def recording(
+    outcomes: Iterable[PaperOutcome], path: Path, provenance: Mapping[str, object]
+) -> Iterator[PaperOutcome]:
+    """Pass `outcomes` through, appending each one's papers.jsonl record to `path` first."""
+    with path.open("a", encoding="utf-8") as sink:
+        for outcome in outcomes:
+            sink.write(json.dumps(paper_record(outcome, provenance), ensure_ascii=False) + "\n")
+            sink.flush()
+            yield outcome
+
+
 def write_run(
     folder: Path | str,
     outcomes: Sequence[PaperOutcome],
@@ -159,4 +185,5 @@ def write_run(
         write_review(write_outputs(staging, outcomes, provenance, figures, profiles))
 
     publish(out, write, carry=(SQLITE_FILE,), on_wait=on_wait)
+    partial_file(out).unlink(missing_ok=True)
     return out

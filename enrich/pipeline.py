@@ -71,7 +71,8 @@ class RunStats:
 class Progress(Protocol):
     """Where the pipeline reports progress (a rich bar in the CLI, nothing in tests)."""
 
-    def start(self, total: int, cached: int) -> None: ...
+    def start(self, total: int, cached: int) -> None:
+        """Once per batch of a streamed run: totals add up."""
 
     def advance(self, result: ExtractResult) -> None: ...
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -95,12 +96,32 @@ def test_ctrl_c_says_the_work_is_kept(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def interrupted(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
+    from enrich import api
 
-    monkeypatch.setattr("enrich.api.run_extraction", interrupted)
-    corpus = sample_corpus / "004_816b7048286ea66e.txt"
-    result = runner.invoke(app, _argv(corpus, fake_openai, tmp_path))
+    real = api.run_extraction
+    calls: list[int] = []
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(len(args[0]))
+        if len(calls) > 1:  # Ctrl-C during the second batch
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api, "run_extraction", interrupted)
+    monkeypatch.setattr(api, "BATCH", 100)
+    result = runner.invoke(app, _argv(sample_corpus, fake_openai, tmp_path))
     assert result.exit_code == 130
-    assert "interrupted: finished extractions are cached; rerun to continue" in result.stderr
+    assert "interrupted: finished extractions are cached" in result.stderr
     assert not (tmp_path / "out" / "papers.jsonl").exists()
+    (partial,) = (tmp_path / "out").glob("papers.*.partial.jsonl")
+    assert partial.name in result.stderr.replace("\n", "")
+    kept = [json.loads(line) for line in partial.read_text().splitlines()]
+    assert calls == [100, 34] and len(kept) == 100  # the first batch's papers, as records
+    assert all(r["status"] == "ok" and r["extraction"] for r in kept)
+
+    again = runner.invoke(app, _argv(sample_corpus, fake_openai, tmp_path))
+    assert again.exit_code == 130  # still interrupted by the patch, now at its third call
+    monkeypatch.setattr(api, "run_extraction", real)
+    finished = runner.invoke(app, _argv(sample_corpus, fake_openai, tmp_path, "--quiet"))
+    assert finished.exit_code == 0, finished.output
+    assert not list((tmp_path / "out").glob("papers.*.partial.jsonl"))  # published: removed

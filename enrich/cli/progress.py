@@ -45,8 +45,14 @@ class RichProgress:
         return text if cost is None else f"{text} · ${cost:.4f}"
 
     def start(self, total: int, cached: int) -> None:
-        self.cached = cached
-        self._task = self._bar.add_task("extract", total=total, completed=cached, detail="")
+        """Called once per batch: the bar's total and cache hits add up over the batches."""
+        self.cached += cached
+        if self._task is None:
+            self._task = self._bar.add_task("extract", total=total, completed=cached, detail="")
+        else:
+            done = self._bar.tasks[0].completed
+            self._bar.update(self._task, total=(self._bar.tasks[0].total or 0) + total,
+                             completed=done + cached)  # fmt: skip
         self._bar.update(self._task, detail=self._detail())
 
     def advance(self, result: ExtractResult) -> None:

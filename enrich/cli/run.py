@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from enrich.api import Extractor, write_run
+from enrich.api import Extractor, partial_file, recording, write_run
 from enrich.backends.factory import BackendOptions, make_backend
 from enrich.cache import ResultCache
 from enrich.cli.options import (
@@ -102,13 +102,17 @@ def run(
         progress: RichProgress | None = None
         if not quiet and not as_json:
             progress = RichProgress(err, endpoint=endpoint, model=engine.model)
-        papers = corpus_result.papers
-        extractor = Extractor(engine, prompt, cache, gains, items, batch=max(1, len(papers)))
+        extractor = Extractor(engine, prompt, cache, gains, items)
+        partial = partial_file(out)
         try:
             with terminate_as_interrupt(), progress if progress is not None else nullcontext():
-                outcomes = list(extractor.extract(papers, progress))
+                stream = extractor.extract(corpus_result.papers, progress)
+                outcomes = list(recording(stream, partial, extractor.provenance()))
         except KeyboardInterrupt:
-            err.print("interrupted: finished extractions are cached; rerun to continue")
+            err.print(
+                "interrupted: finished extractions are cached, and those of finished batches "
+                f"are in {partial}; rerun to continue", markup=False, highlight=False,
+            )  # fmt: skip
             raise typer.Exit(130) from None
         finally:
             engine.close()
