@@ -268,3 +268,11 @@ def test_printed_errors_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 1
     assert f"Error: server said: token {REDACTED} and Bearer {REDACTED}" in result.stderr
     assert custom not in result.output and KEY not in result.output
+
+
+def test_corpus_warnings_reach_the_terminal_without_escapes(tmp_path: Path) -> None:
+    hostile = tmp_path / "\x1b]0;pwned\x07list\x1b[31m.jsonl"
+    hostile.write_text('{"title": "T"\n')  # a malformed line: one warning naming the file
+    result = CliRunner().invoke(app, ["papers", str(tmp_path)])
+    assert "warning:" in result.stderr and "list" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr

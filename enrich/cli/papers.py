@@ -69,7 +69,7 @@ def read_options(field: list[str] | None, max_abstract_chars: int | None) -> Rea
 def report(corpus: Corpus, console: Console) -> None:
     """Warnings (capped) and the one-line summary, on stderr."""
     for diagnostic in corpus.warnings[:MAX_WARNINGS_SHOWN]:
-        console.print(f"warning: {diagnostic}", markup=False, highlight=False)
+        console.print(terminal_cell(f"warning: {diagnostic}"), highlight=False)  # file names too
     hidden = len(corpus.warnings) - MAX_WARNINGS_SHOWN
     if hidden > 0:
         console.print(f"... and {hidden} more warnings", markup=False)
