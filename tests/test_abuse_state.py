@@ -241,3 +241,18 @@ def test_two_concurrent_runs_leave_one_complete_set_and_both_in_runs(
     assert len(runs) == 2 and runs[-1] == run["run_id"]
     csv_ids = {line.split(",")[0] for line in (out / "papers.csv").read_text().splitlines()[1:]}
     assert csv_ids == ids
+
+
+def test_a_cache_that_cannot_be_written_is_one_line(
+    one_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enrich import cache as cache_module
+
+    def readonly(directory: str) -> None:  # what diskcache raises in a read-only folder
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(cache_module.diskcache, "Cache", readonly)  # root ignores chmod
+    result = _run(one_file, tmp_path / "cache", tmp_path / "out")
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    _one_line_error(result, "cannot open the cache", "readonly", "--no-cache")
+    assert _run(one_file, tmp_path / "cache", tmp_path / "out", "--no-cache").exit_code == 0  # type: ignore[attr-defined]
