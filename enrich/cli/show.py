@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from enrich.cli.papers import terminal_cell
+from enrich.core.schema import FIELDS
 from enrich.core.tables import GainRow, PaperRow, Tables, canonical
 from enrich.errors import UsageError
 from enrich.review import load_run
@@ -96,7 +97,7 @@ def _row_json(view: PaperView, metric: str | None) -> dict[str, Any]:
         "title": paper.title,
         "year": paper_year(paper),
         "profiles": view.profiles,
-        **{name: view.listed(name) for name in ("methods", "tasks", "datasets", "metrics")},
+        **{name: view.listed(name) for name in FIELDS},
         "best_gain": None if best is None else _gain_json(best),
         "gains": [_gain_json(g) for g in _metric_gains(view, metric)],
     }

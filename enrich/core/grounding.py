@@ -21,6 +21,7 @@ from enrich.core.locate import (
 )
 from enrich.core.numbers import numbers_in, same_number, value_in_text
 from enrich.core.schema import (
+    NAME_FIELDS,
     Extraction,
     Item,
     MatchKind,
@@ -99,7 +100,7 @@ def ground(
             _, name, span = placed
             text = abstract[span.start : span.end]
             result.methods.append(Method(name=name, text=text, span=span, role=method.role))
-    for field in ("tasks", "datasets", "metrics"):
+    for field in NAME_FIELDS:
         for value in getattr(extracted, field):
             placed = place(field, value)
             if placed:

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from enrich.core.grounding import locate, value_in_text
-from enrich.core.schema import ModelExtraction, grammar_schema
+from enrich.core.schema import NAME_FIELDS, ModelExtraction, grammar_schema
 
 
 class PromptExample(BaseModel):
@@ -46,7 +46,7 @@ def example_problems(example: PromptExample) -> list[str]:
     problems: list[str] = []
     out = example.output
     labels = [("methods", m.name) for m in out.methods]
-    for field in ("tasks", "datasets", "metrics"):
+    for field in NAME_FIELDS:
         labels += [(field, value) for value in getattr(out, field)]
     for field, value in labels:
         span = locate(value, example.text)

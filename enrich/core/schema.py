@@ -24,7 +24,11 @@ GainSource = Source
 GainPolicy = Literal["model", "rules", "both"]
 ItemPolicy = Literal["model", "both"]
 MatchKind = Literal["exact", "normalized", "fuzzy", "clause"]
+# The extracted item fields, in display order: the one declaration every other module reads
+# (tables, grounding, prompt checks, the report, `show`, scoring). Methods carry a role; the
+# others are plain names.
 FIELDS = ("methods", "tasks", "datasets", "metrics")
+NAME_FIELDS = FIELDS[1:]
 
 
 class _Strict(BaseModel):

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from enrich.core.schema import FIELDS
 from enrich.core.textmatch import normalize
 
-ITEM_FIELDS = ("methods", "tasks", "datasets", "metrics")
+ITEM_FIELDS = FIELDS  # the item tables, one per extracted field
 
 
 def canonical(name: str) -> str:

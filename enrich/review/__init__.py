@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from enrich.core.schema import FIELDS
 from enrich.core.tables import Tables, build_tables
 from enrich.errors import UsageError
 
@@ -42,7 +43,7 @@ def _read_json(path: Path) -> Any:
         ) from exc
 
 
-_LISTS = ("methods", "tasks", "datasets", "metrics", "gains", "ungrounded", "cleared", "rejected")
+_LISTS = (*FIELDS, "gains", "ungrounded", "cleared", "rejected")
 _REWRITE = "rerun `enrich CORPUS --out DIR` to rewrite it"
 
 
