@@ -385,3 +385,45 @@ def test_a_failing_result_callback_surfaces_as_its_own_error(
 
     with pytest.raises(OSError, match="disk full"):
         _backend(prompt, fake_openai).extract(_requests(1), on_result=explode)
+
+
+def test_a_reasoning_model_is_asked_with_its_parameters(prompt: PromptSet) -> None:
+    from enrich.core.requests import Generation, chat_body, is_reasoning_model
+
+    assert [is_reasoning_model(m) for m in ("o3-mini", "openai/o1", "gpt-5-mini", "O4-mini")] == [
+        True, True, True, True,
+    ]  # fmt: skip
+    assert not any(is_reasoning_model(m) for m in ("gpt-4o-mini", "llama-3", "qwen2.5-coder"))
+    common = {"prompt": prompt, "title": "T", "abstract": "We propose X.", "mode": "json_schema"}
+    plain = chat_body(model="m", generation=Generation(0.0, 512), **common)  # type: ignore[arg-type]
+    assert (plain["temperature"], plain["max_tokens"]) == (0.0, 512)
+    reasoning = chat_body(model="o3", generation=Generation(0.0, 512, True), **common)  # type: ignore[arg-type]
+    assert reasoning["max_completion_tokens"] == 512
+    assert "temperature" not in reasoning and "max_tokens" not in reasoning
+    assert reasoning["messages"] == plain["messages"]
+
+
+def test_a_refused_max_tokens_switches_to_reasoning_parameters_once(
+    prompt: PromptSet, fake_openai: FakeOpenAIServer
+) -> None:
+    refusal = (
+        "Unsupported parameter: 'max_tokens' is not supported with this model. "
+        "Use 'max_completion_tokens' instead."
+    )
+
+    def reasoning_server(body: dict[str, Any]) -> Reply:
+        if "max_tokens" in body or "temperature" in body:
+            return error(400, refusal)
+        return completion()
+
+    fake_openai.responder = reasoning_server
+    backend = _backend(prompt, fake_openai, concurrency=1)
+    assert backend.params() == {"temperature": 0.0, "max_tokens": backend.max_tokens}
+    results = backend.extract(_requests(3))
+    assert all(r.extraction is not None for r in results)
+    assert fake_openai.count == 4  # one refusal, then every request as a reasoning model
+    assert [("max_tokens" in b, "max_completion_tokens" in b) for b in fake_openai.bodies] == [
+        (True, False), (False, True), (False, True), (False, True),
+    ]  # fmt: skip
+    assert all(_format(b) == "json_schema" for b in fake_openai.bodies)  # format not blamed
+    assert results[0].requests == 2

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, replace
 
 import openai
 from openai.types.chat import ChatCompletion
@@ -36,15 +35,15 @@ from enrich.backends.retry import (
     fatal_error,
     is_transient,
     rejects_json_schema,
+    rejects_sampling,
 )
-from enrich.core.prompting import PromptSet, build_messages
+from enrich.core.prompting import PromptSet
 from enrich.core.redact import redact
 from enrich.core.repetition import repeated_tail
-from enrich.core.schema import ModelExtraction, grammar_schema, output_schema
+from enrich.core.requests import Generation, Mode, chat_body, is_reasoning_model
+from enrich.core.schema import ModelExtraction
 from enrich.errors import BackendError, ConfigError
 from enrich.pricing import OPENAI_ENDPOINT
-
-Mode = Literal["json_schema", "json_object"]
 
 _LOCAL_KEY = "not-needed"  # local servers ignore the key, the SDK insists on one
 _FEEDBACK_CHARS = 800  # validation errors shown to the model in a re-ask
@@ -105,6 +104,7 @@ class OpenAIBackend:
         memory: FormatMemory | None = None,
         response_format: Mode | None = None,
         retry_timeouts: bool = True,
+        reasoning: bool | None = None,
     ) -> None:
         if api_key is None and base_url is None:
             raise ConfigError(
@@ -123,6 +123,11 @@ class OpenAIBackend:
         self.reask_token_cap = reask_token_cap
         self.temperature = temperature
         self.max_tokens = max_tokens
+        # None: known reasoning families by name; any other model switches when the server
+        # refuses `max_tokens` or the temperature (`rejects_sampling`), once, for the run.
+        self.generation = Generation(
+            temperature, max_tokens, is_reasoning_model(model) if reasoning is None else reasoning
+        )
         self.retry_wait_max = retry_wait_max
         self._memory = memory
         # False for a local server, which goes on generating after a client gives up: a resent
@@ -158,7 +163,8 @@ class OpenAIBackend:
         """Nothing to release: each `extract` closes the client it used."""
 
     def params(self) -> Mapping[str, object]:
-        return {"temperature": self.temperature, "max_tokens": self.max_tokens}
+        known = {"temperature": self.temperature, "max_tokens": self.max_tokens}
+        return {**known, "reasoning": True} if self.generation.reasoning else known
 
     def extract(
         self, batch: Sequence[ExtractRequest], on_result: ResultCallback | None = None
@@ -212,26 +218,10 @@ class OpenAIBackend:
     ) -> ChatCompletion:
         if batch.aborted:
             raise _AbortedError
-        messages = build_messages(
-            self.prompt,
-            title=request.title,
-            abstract=request.abstract,
-            schema_in_prompt=mode == "json_object",
-        )
-        if mode == "json_schema":
-            response_format: dict[str, Any] = {
-                "type": "json_schema",
-                "json_schema": {"name": "extraction", "strict": True, "schema": output_schema()},
-            }
-        else:  # llama.cpp grammar-enforces `schema`; other servers ignore the extra key
-            response_format = {"type": "json_object", "schema": grammar_schema()}
-        body = {
-            "model": self.model,
-            "messages": messages + turns,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "response_format": response_format,
-        }
+        body = chat_body(
+            self.prompt, model=self.model, title=request.title, abstract=request.abstract,
+            mode=mode, generation=self.generation, turns=turns,
+        )  # fmt: skip
         # The SDK's documented raw `post`: `create` would run its typed transform over every
         # message and the whole schema on each request, CPU that caps throughput at high
         # concurrency, and would reject llama.cpp's extra `schema` key.
@@ -251,12 +241,30 @@ class OpenAIBackend:
         endpoint and model, as the learned format is remembered), whereas a serialized probe
         would cost every run one full model latency.
         """
+        used = self.generation
+        try:
+            return await self._in_format(batch, request, turns, result)
+        except openai.APIStatusError as exc:
+            if used.reasoning or not rejects_sampling(exc):
+                raise
+        # A reasoning model refused max_tokens or the temperature: ask as one, from now on.
+        self.generation = replace(used, reasoning=True)
+        result.requests += 1
+        return await self._in_format(batch, request, turns, result)
+
+    async def _in_format(
+        self,
+        batch: _Batch,
+        request: ExtractRequest,
+        turns: list[dict[str, str]],
+        result: ExtractResult,
+    ) -> ChatCompletion:
         if self.mode == "json_object":
             return await self._call(batch, request, turns, "json_object")
         try:
             response = await self._call(batch, request, turns, "json_schema")
         except openai.APIStatusError as exc:
-            if self._schema_confirmed or not rejects_json_schema(exc):
+            if self._schema_confirmed or not rejects_json_schema(exc) or rejects_sampling(exc):
                 raise
         else:
             self._learn("json_schema")

@@ -51,6 +51,17 @@ def rejects_json_schema(exc: openai.APIStatusError) -> bool:
     return exc.status_code >= 500 and any(word in text for word in _REJECTION_WORDS)
 
 
+def rejects_sampling(exc: openai.APIStatusError) -> bool:
+    """Whether a 400 refuses `max_tokens` or a set temperature, as OpenAI's reasoning models do
+    ("Use 'max_completion_tokens' instead", "'temperature' does not support 0.0")."""
+    if exc.status_code != 400:
+        return False
+    text = f"{exc.message} {exc.body}".lower()
+    return "max_completion_tokens" in text or (
+        "temperature" in text and ("unsupported" in text or "does not support" in text)
+    )
+
+
 def fatal_error(exc: openai.APIStatusError, *, endpoint: str, model: str) -> BackendError | None:
     """The abort for a failure that stops the whole batch, naming the fix (never the key)."""
     if isinstance(exc, openai.AuthenticationError):

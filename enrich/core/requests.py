@@ -1,0 +1,75 @@
+"""The body of one structured-output chat request, built without I/O.
+
+Realtime calls build it per request; a provider's Batch API file would hold the same bodies, so
+both ask exactly the same thing. Reasoning models (OpenAI's o-series and GPT-5) take
+`max_completion_tokens` and only their default temperature; the body follows `Generation`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from enrich.core.prompting import PromptSet, build_messages
+from enrich.core.schema import grammar_schema, output_schema
+
+Mode = Literal["json_schema", "json_object"]
+
+# Model families that reject `max_tokens` and a set temperature, recognised by name (with or
+# without a provider prefix, "openai/o3-mini"). Others are learned from the server's refusal.
+_REASONING = re.compile(r"^(?:[\w.-]+/)?(?:o\d|gpt-5)(?:\b|[-_.])", re.IGNORECASE)
+
+
+def is_reasoning_model(model: str) -> bool:
+    """o1, o3-mini, o4-mini, gpt-5, gpt-5-mini ... (not gpt-4o, not llama-3)."""
+    return _REASONING.match(model) is not None
+
+
+@dataclass(frozen=True)
+class Generation:
+    """Sampling and length settings, and whether the model wants reasoning-model parameters."""
+
+    temperature: float = 0.0
+    max_tokens: int = 2048
+    reasoning: bool = False
+
+    def fields(self) -> dict[str, Any]:
+        """The request fields these settings become."""
+        if self.reasoning:
+            return {"max_completion_tokens": self.max_tokens}
+        return {"temperature": self.temperature, "max_tokens": self.max_tokens}
+
+
+def response_format(mode: Mode) -> dict[str, Any]:
+    """A strict `json_schema` format, or JSON mode with the grammar schema (llama.cpp enforces
+    `schema` by grammar; other servers ignore the extra key)."""
+    if mode == "json_schema":
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": "extraction", "strict": True, "schema": output_schema()},
+        }
+    return {"type": "json_object", "schema": grammar_schema()}
+
+
+def chat_body(
+    prompt: PromptSet,
+    *,
+    model: str,
+    title: str,
+    abstract: str,
+    mode: Mode,
+    generation: Generation,
+    turns: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The chat-completions request for one abstract; `turns` are a re-ask's earlier answer and
+    the feedback on it."""
+    messages = build_messages(
+        prompt, title=title, abstract=abstract, schema_in_prompt=mode == "json_object"
+    )
+    return {
+        "model": model,
+        "messages": messages + list(turns or ()),
+        **generation.fields(),
+        "response_format": response_format(mode),
+    }
