@@ -35,7 +35,7 @@ from enrich.core.schema import schema_hash
 from enrich.outputs import paper_record, run_summary, write_outputs
 from enrich.pipeline import PaperOutcome, Progress, RunStats, run_extraction
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
-from enrich.review.build import write_review
+from enrich.review.build import REVIEW_PAGES, write_review
 from enrich.review.tabular import SQLITE_FILE
 from enrich.run_folder import publish
 
@@ -184,6 +184,6 @@ def write_run(
     def write(staging: Path) -> None:
         write_review(write_outputs(staging, outcomes, provenance, figures, profiles))
 
-    publish(out, write, carry=(SQLITE_FILE,), on_wait=on_wait)
+    publish(out, write, carry=(SQLITE_FILE,), owned=REVIEW_PAGES, on_wait=on_wait)
     partial_file(out).unlink(missing_ok=True)
     return out

@@ -69,13 +69,15 @@ def publish(
     write: Callable[[Path], T],
     *,
     carry: Sequence[str] = (),
+    owned: Sequence[str] = (),
     on_wait: Callable[[], None] | None = None,
 ) -> T:
     """Run `write(staging)` and move every file it wrote into `folder`, under the lock.
 
     Files named in `carry` are copied from `folder` into the staging folder first, for writers
-    that extend them (enrich.sqlite keeps the history of runs). Staging folders a killed run
-    left behind are removed."""
+    that extend them (enrich.sqlite keeps the history of runs). Files matching the `owned`
+    patterns that this write did not produce are an earlier run's (report-7.html of a larger
+    corpus) and are removed. Staging folders a killed run left behind are removed."""
     prepare(folder)
     with locked(folder, on_wait):
         for stale in folder.glob(_STAGING + "*"):
@@ -89,8 +91,13 @@ def publish(
                 if (folder / name).is_file():
                     shutil.copy2(folder / name, staging / name)
             result = write(staging)
-            for path in sorted(staging.iterdir()):
-                path.replace(folder / path.name)
+            written = {path.name for path in staging.iterdir()}
+            for name in sorted(written):
+                (staging / name).replace(folder / name)
+            for pattern in owned:
+                for old in folder.glob(pattern):
+                    if old.name not in written:
+                        old.unlink()
         except OSError as exc:
             raise _failure(folder, exc) from exc
         finally:

@@ -9,6 +9,7 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -154,3 +155,29 @@ def test_page_parts_and_write_report(tmp_path: Path) -> None:
     assert data["options"]["year"] == [["2024", "2024"], ["~none", "(none)"]]
     assert data["options"]["datasets"] == [["imagenet 1k", "ImageNet-1k"]]
     assert data["papers"][0]["methods"] == ["resnet 50"]
+
+
+def test_a_large_report_is_split_into_linked_pages(
+    sample_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from enrich.cli import app
+    from enrich.review import html_report
+
+    out = tmp_path / "out"
+    argv = [str(sample_corpus), "--backend", "offline", "--cache-dir", str(tmp_path / "c"),
+            "--out", str(out), "--quiet"]  # fmt: skip
+    monkeypatch.setattr(html_report, "PAGE_PAPERS", 50)
+    assert CliRunner().invoke(app, argv).exit_code == 0
+    pages = sorted(p.name for p in out.glob("report*.html"))
+    assert pages == ["report-2.html", "report-3.html", "report.html"]  # 134 papers, 50 a page
+    cards = [(out / n).read_text().count('<article class="card') for n in pages]
+    assert sorted(cards) == [34, 50, 50]
+    first = (out / "report.html").read_text()
+    assert "papers 1&ndash;50 of 134" in first and 'href="report-3.html"' in first
+
+    monkeypatch.setattr(html_report, "PAGE_PAPERS", 2000)  # the same run, now one page
+    assert CliRunner().invoke(app, ["report", str(out), "--quiet"]).exit_code == 0
+    assert sorted(p.name for p in out.glob("report*.html")) == ["report.html"]
+    assert (out / "report.html").read_text().count('<article class="card') == 134

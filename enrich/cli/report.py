@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from enrich.cli.options import QuietOpt
-from enrich.review.build import rebuild
+from enrich.review.build import REVIEW_PAGES, rebuild
 from enrich.review.tabular import SQLITE_FILE
 from enrich.run_folder import publish
 
@@ -33,7 +33,11 @@ def report(
             err.print(f"waiting for another enrich run to finish writing {out_dir}")
 
     written = publish(
-        out_dir, lambda staging: rebuild(out_dir, staging), carry=(SQLITE_FILE,), on_wait=waiting
+        out_dir,
+        lambda staging: rebuild(out_dir, staging),
+        carry=(SQLITE_FILE,),
+        owned=REVIEW_PAGES,
+        on_wait=waiting,
     )
     if not quiet:
         listing = ", ".join(written)

@@ -13,6 +13,9 @@ from enrich.review.digest import write_summary
 from enrich.review.html_report import write_report
 from enrich.review.tabular import SQLITE_FILE, write_csvs, write_sqlite
 
+# The extra pages of a split report.html: an earlier, larger run's are removed when published.
+REVIEW_PAGES = ("report-*.html",)
+
 
 def write_review(files: RunFiles) -> dict[str, int]:
     """CSV tables, enrich.sqlite, report.html and summary.md; returns {file: rows or papers}."""

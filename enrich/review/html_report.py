@@ -309,10 +309,43 @@ def _gains_table(tables: Tables, index: Mapping[str, int]) -> str:
     )
 
 
+def page_name(number: int) -> str:
+    """report.html, then report-2.html, report-3.html, ... for a split report."""
+    return REPORT_FILE if number == 1 else f"report-{number}.html"
+
+
+def _pager(number: int, pages: int, first: int, shown: int, total: int) -> str:
+    """Links between the pages of a split report (nothing for a one-page report)."""
+    if pages == 1:
+        return ""
+    links = " ".join(
+        f"<b>{k}</b>" if k == number else f'<a href="{page_name(k)}">{k}</a>'
+        for k in range(1, pages + 1)
+    )
+    return (
+        f'<nav class="pager">papers {first + 1}&ndash;{first + shown} of {total}, '
+        f"page {number} of {pages}: {links}</nav>"
+    )
+
+
+def _page(tables: Tables, start: int, stop: int) -> Tables:
+    papers = tables.papers[start:stop]
+    ids = {paper.paper_id for paper in papers}
+    return Tables(
+        papers,
+        [item for item in tables.items if item.paper_id in ids],
+        [gain for gain in tables.gains if gain.paper_id in ids],
+    )
+
+
 def render_report(
-    tables: Tables, profiles: Sequence[Mapping[str, Any]], run: Mapping[str, Any]
+    tables: Tables,
+    profiles: Sequence[Mapping[str, Any]],
+    run: Mapping[str, Any],
+    pager: str = "",
 ) -> str:
-    """The whole report page as one HTML string (CSS, JS and data inlined)."""
+    """The whole report page as one HTML string (CSS, JS and data inlined); `pager` links the
+    pages of a split report."""
     items: dict[str, list[ItemRow]] = defaultdict(list)
     for item in tables.items:
         items[item.paper_id].append(item)
@@ -337,7 +370,7 @@ def render_report(
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>enrich report: {len(tables.papers)} papers</title><style>{css}</style></head>"
-        f"<body>{_header(tables, profiles, run)}<main>{_filters()}"
+        f"<body>{_header(tables, profiles, run)}{pager}<main>{_filters()}"
         f'<section id="cards" class="cards">{cards}'
         '<p id="empty" class="empty" hidden>no paper matches these filters</p></section>'
         f"{_gains_table(tables, index)}</main>"
@@ -346,10 +379,21 @@ def render_report(
     )
 
 
+# Papers per page: a report of 100,000 papers as one page is hundreds of megabytes, which no
+# browser opens; each page stays self-contained, with its own filters and gains table.
+PAGE_PAPERS = 2000
+
+
 def write_report(
     folder: Path, tables: Tables, profiles: Sequence[Mapping[str, Any]], run: Mapping[str, Any]
 ) -> Path:
-    """Write `report.html` into the run folder atomically; return its path."""
-    path = folder / REPORT_FILE
-    atomic_write_text(path, render_report(tables, profiles, run))
-    return path
+    """Write `report.html` (and report-2.html, ... past `PAGE_PAPERS` papers) into the run
+    folder atomically; return the first page's path."""
+    total = len(tables.papers)
+    pages = max(1, -(-total // PAGE_PAPERS))
+    for number in range(1, pages + 1):
+        start = (number - 1) * PAGE_PAPERS
+        page = _page(tables, start, start + PAGE_PAPERS) if pages > 1 else tables
+        pager = _pager(number, pages, start, len(page.papers), total)
+        atomic_write_text(folder / page_name(number), render_report(page, profiles, run, pager))
+    return folder / REPORT_FILE
