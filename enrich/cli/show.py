@@ -18,6 +18,8 @@ from enrich.core.tables import GainRow, PaperRow, Tables, canonical
 from enrich.errors import UsageError
 from enrich.review import load_run
 from enrich.review.digest import format_value, paper_profile_labels, paper_year
+from enrich.review.query import read_tables
+from enrich.review.tabular import SQLITE_FILE
 
 
 class FilterError(UsageError):
@@ -140,6 +142,19 @@ def _filters(**given: str | None) -> dict[str, str]:
     return filters
 
 
+def _read(out_dir: Path, filters: Mapping[str, str]) -> tuple[Tables, int, dict[str, list[str]]]:
+    """The rows a query needs, the run's paper count, and each paper's profile labels: from
+    enrich.sqlite when the run has one (the filters run there, so only matching papers are
+    read), else from papers.jsonl."""
+    database = out_dir / SQLITE_FILE
+    if database.is_file():
+        tables, in_run = read_tables(database, filters)
+        labels = {p.paper_id: [x for x in p.profiles.split("; ") if x] for p in tables.papers}
+        return tables, in_run, labels
+    run = load_run(out_dir)
+    return run.tables(), len(run.records), paper_profile_labels(run.profiles, run.records)
+
+
 def _order(view: PaperView) -> tuple[int, int, str]:
     year = paper_year(view.paper)
     return (year is None, -(year or 0), view.paper.title.lower())
@@ -197,14 +212,14 @@ def show(
     """Show the papers of a finished run, newest first, filtered by what was extracted.
 
     Filters combine: a paper is shown when it matches every filter given. Reads the run's
-    papers.jsonl and profiles.json; nothing is extracted again.
+    enrich.sqlite (only the matching papers), or its papers.jsonl and profiles.json where there
+    is no database; nothing is extracted again.
     """
     if limit < 0:
         raise FilterError(f"--limit {limit} is negative", "give 0 for all papers, or a count")
     filters = _filters(datasets=dataset, methods=method, metrics=metric, tasks=task)
-    run = load_run(out_dir)
-    labels = paper_profile_labels(run.profiles, run.records)
-    views = sorted((v for v in _views(run.tables(), labels) if _keeps(v, filters)), key=_order)
+    tables, in_run, labels = _read(out_dir, filters)
+    views = sorted((v for v in _views(tables, labels) if _keeps(v, filters)), key=_order)
     total = len(views)
     shown = views[:limit] if limit else views
     metric_query = filters.get("metrics")
@@ -215,13 +230,13 @@ def show(
     console = Console()
     if not total:
         console.print(
-            f"no paper of the {len(run.records)} in {out_dir} matches; try part of the name",
+            f"no paper of the {in_run} in {out_dir} matches; try part of the name",
             markup=False,
             highlight=False,
         )
         return
     title = f"{len(shown)} of {total} matching papers" + (
-        f" (of {len(run.records)} in the run)" if filters else ""
+        f" (of {in_run} in the run)" if filters else ""
     )
     console.print(_papers_table(shown, metric_query, title))
     if metric is not None and metric_query is not None:
