@@ -201,7 +201,7 @@ def _build(db: sqlite3.Connection, tables: Tables, runs: Sequence[Mapping[str, o
         try:
             db.executemany(
                 f"INSERT INTO {table} ({quoted}) VALUES ({marks})",
-                [_values(row, columns) for row in rows],
+                (_values(row, columns) for row in rows),  # streamed: no second copy of the rows
             )
         except sqlite3.IntegrityError as exc:
             raise EnrichError(
