@@ -152,7 +152,7 @@ def _read(out_dir: Path, filters: Mapping[str, str]) -> tuple[Tables, int, dict[
         labels = {p.paper_id: [x for x in p.profiles.split("; ") if x] for p in tables.papers}
         return tables, in_run, labels
     run = load_run(out_dir)
-    return run.tables(), len(run.records), paper_profile_labels(run.profiles, run.records)
+    return run.tables(), len(run.records), paper_profile_labels(run.records)
 
 
 def _order(view: PaperView) -> tuple[int, int, str]:

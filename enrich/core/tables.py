@@ -123,14 +123,22 @@ def _opt_canonical(name: object) -> str | None:
     return canonical(name) if isinstance(name, str) and name.strip() else None
 
 
+def record_profiles(record: Mapping[str, Any]) -> list[str]:
+    """The labels of the researcher profiles listing a paper: its sources read from a profile
+    dump, by the researcher's name, else the dump's file stem. The one rule for profile
+    membership: the tables, summary.md and `enrich show` all read it."""
+    return list(
+        dict.fromkeys(
+            profile_label(s.get("profile"), s.get("path"))
+            for s in record.get("sources") or []
+            if s.get("format") == "profile"
+        )
+    )
+
+
 def paper_row(record: Mapping[str, Any]) -> PaperRow:
     extraction = record.get("extraction") or {}
-    sources = record.get("sources") or []
-    profiles = dict.fromkeys(
-        profile_label(s.get("profile"), s.get("path"))
-        for s in sources
-        if s.get("format") == "profile"
-    )
+    profiles = record_profiles(record)
     code = record.get("code_urls") or []
     return PaperRow(
         paper_id=str(record["id"]),

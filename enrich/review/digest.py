@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from enrich.core.tables import GainRow, ItemRow, PaperRow, Tables
+from enrich.core.tables import GainRow, ItemRow, PaperRow, Tables, record_profiles
 from enrich.core.tables import profile_label as tables_profile_label
 from enrich.export import atomic_write_text
 
@@ -77,38 +77,20 @@ def profile_label(profile: Mapping[str, Any], index: int = 0) -> str:
 def profile_paper_ids(
     profiles: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]]
 ) -> list[list[str]]:
-    """For each profile, the ids of the papers listed under it, in record order.
-
-    A paper belongs to a profile when one of its sources was read from the profile's file;
-    when no source path matches (a run moved between folders), the source's profile name
-    decides instead.
-    """
-    by_path: dict[str, list[str]] = defaultdict(list)
-    by_name: dict[str, list[str]] = defaultdict(list)
+    """For each profile, the ids of the papers listed under it, in record order: those whose
+    `record_profiles` include the profile's label (its researcher's name, else its file's stem),
+    so a run moved between folders keeps its profiles."""
+    by_label: dict[str, list[str]] = defaultdict(list)
     for record in records:
-        for source in record.get("sources") or []:
-            if source.get("path"):
-                by_path[str(source["path"])].append(str(record["id"]))
-            if source.get("profile"):
-                by_name[str(source["profile"])].append(str(record["id"]))
-    result = []
-    for profile in profiles:
-        ids = by_path.get(str(profile.get("path")), [])
-        if not ids and profile.get("name"):
-            ids = by_name.get(str(profile["name"]), [])
-        result.append(list(dict.fromkeys(ids)))
-    return result
+        for label in record_profiles(record):
+            by_label[label].append(str(record["id"]))
+    labels = [profile_label(profile, index) for index, profile in enumerate(profiles)]
+    return [list(dict.fromkeys(by_label.get(label, []))) for label in labels]
 
 
-def paper_profile_labels(
-    profiles: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]]
-) -> dict[str, list[str]]:
-    """paper id -> the labels of the profiles it is listed under (profiles.json order)."""
-    labels: dict[str, list[str]] = defaultdict(list)
-    for index, ids in enumerate(profile_paper_ids(profiles, records)):
-        for paper_id in ids:
-            labels[paper_id].append(profile_label(profiles[index], index))
-    return dict(labels)
+def paper_profile_labels(records: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """paper id -> the labels of the profiles it is listed under (`record_profiles`)."""
+    return {str(record["id"]): record_profiles(record) for record in records}
 
 
 def top_names(items: Iterable[ItemRow], limit: int) -> list[tuple[str, int]]:
