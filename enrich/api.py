@@ -29,6 +29,7 @@ from enrich.backends.base import Backend
 from enrich.backends.factory import BackendOptions, make_backend
 from enrich.cache import ResultCache
 from enrich.config import gain_policy, item_policy, resolve_settings
+from enrich.core.manifest import RunSummary
 from enrich.core.models import Paper, Profile
 from enrich.core.prompting import PromptSet
 from enrich.core.schema import schema_hash
@@ -121,8 +122,9 @@ class Extractor:
             "schema_hash": schema_hash(),
         }
 
-    def summary(self) -> dict[str, object]:
-        """The run's figures (run.json), from `stats`."""
+    def summary(self) -> RunSummary:
+        """The run's figures so far (run.json), from `stats`; each call is a new run record,
+        with its own id and time."""
         provenance = self.provenance()
         return run_summary(
             self.stats, provenance, endpoint=str(provenance["endpoint"]), model=self.backend.model
@@ -171,7 +173,7 @@ def write_run(
     outcomes: Sequence[PaperOutcome],
     extractor: Extractor,
     profiles: Sequence[Profile] = (),
-    summary: dict[str, object] | None = None,
+    summary: RunSummary | None = None,
     on_wait: Callable[[], None] | None = None,
 ) -> Path:
     """Write a run folder as `enrich CORPUS --out FOLDER` does: papers.jsonl, profiles.json,

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from enrich.core.manifest import RunSummary
 from enrich.core.models import Profile
 from enrich.core.runids import new_run_id
 from enrich.export import atomic_write_text
@@ -33,11 +34,11 @@ def paper_record(outcome: PaperOutcome, provenance: Mapping[str, object]) -> dic
 
 def run_summary(
     stats: RunStats, provenance: Mapping[str, object], *, endpoint: str, model: str
-) -> dict[str, object]:
+) -> RunSummary:
     """The figures of a run, for run.json and `--json`."""
     usage = stats.usage
     now = datetime.now(UTC)
-    return {
+    figures = {
         "run_id": new_run_id(now),  # unique even for runs finishing in the same second
         "finished_at": now.isoformat(timespec="seconds"),
         **provenance,
@@ -56,13 +57,14 @@ def run_summary(
         "cost_usd": cost_usd(endpoint, model, usage.prompt_tokens, usage.completion_tokens),
         "wall_seconds": round(stats.wall_seconds, 3),
     }
+    return RunSummary.model_validate(figures)
 
 
 def write_outputs(
     folder: Path,
     outcomes: Sequence[PaperOutcome],
     provenance: Mapping[str, object],
-    summary: Mapping[str, object],
+    summary: RunSummary,
     profiles: Sequence[Profile] = (),
 ) -> RunFiles:
     """Write papers.jsonl, profiles.json, then run.json, each atomically; return what was
@@ -74,5 +76,6 @@ def write_outputs(
     atomic_write_text(
         folder / "profiles.json", json.dumps(headers, indent=2, ensure_ascii=False) + "\n"
     )
-    atomic_write_text(folder / "run.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    return RunFiles(folder, records, headers, dict(summary))
+    run = summary.model_dump(mode="json")
+    atomic_write_text(folder / "run.json", json.dumps(run, indent=2, ensure_ascii=False) + "\n")
+    return RunFiles(folder, records, headers, run)

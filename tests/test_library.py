@@ -42,3 +42,26 @@ def test_unknown_names_and_bad_options_fail_clearly(tmp_path: Path) -> None:
         _ = enrich.nope  # type: ignore[attr-defined]
     with pytest.raises(enrich.errors.ConfigError, match="unknown --gains"):  # type: ignore[attr-defined]
         enrich.Extractor.open(backend="offline", cache_dir=tmp_path / "c", gains="always")
+
+
+def test_the_run_summary_is_typed_and_run_json_is_checked(
+    sample_corpus: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from enrich.core.manifest import RunSummary
+
+    with enrich.Extractor.open(backend="offline", cache_dir=tmp_path / "cache") as extractor:
+        outcomes = list(extractor.extract(enrich.read_corpus([sample_corpus]).papers))
+    summary = extractor.summary()
+    assert isinstance(summary, RunSummary) and summary.extracted == 134 and summary.run_id
+    out = enrich.write_run(tmp_path / "out", outcomes, extractor, summary=summary)
+    stored = json.loads((out / "run.json").read_text())
+    assert RunSummary.model_validate(stored) == summary
+    assert list(stored)[:3] == ["run_id", "finished_at", "backend"]
+
+    stored["papers"] = "many"  # a hand-edited run.json: one line naming the field
+    (out / "run.json").write_text(json.dumps(stored))
+    result = CliRunner().invoke(cli.app, ["report", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(f"Error: {out / 'run.json'}: papers:")

@@ -135,9 +135,9 @@ def run(
             markup=False, highlight=False,
         )  # fmt: skip
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        typer.echo(json.dumps(summary.model_dump(mode="json"), indent=2))
     if not quiet:
-        cost = summary["cost_usd"]
+        cost = summary.cost_usd
         err.print(
             f"{stats.extracted} extracted ({stats.cache_hits} from cache), {stats.failures} "
             f"failed, {stats.skipped} without abstract; {stats.requests} requests, "

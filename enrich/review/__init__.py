@@ -7,11 +7,13 @@ All are rebuilt from the run's own files (papers.jsonl, profiles.json, run.json)
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from enrich.core.manifest import RunSummary
 from enrich.core.schema import FIELDS
 from enrich.core.tables import Tables, build_tables
 from enrich.errors import UsageError
@@ -94,6 +96,10 @@ def load_run(folder: Path) -> RunFiles:
     if not isinstance(profiles, list) or not all(isinstance(p, dict) for p in profiles):
         raise UsageError(f"{profiles_path}: not a list of profile objects", _REWRITE)
     run = _read_json(run_path) if run_path.is_file() else {}
-    if not isinstance(run, Mapping):
-        raise UsageError(f"{run_path}: not a run summary object", _REWRITE)
+    try:
+        RunSummary.model_validate(run)  # the figures have their types; older files load
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the file"
+        raise UsageError(f"{run_path}: {where}: {first['msg']}", _REWRITE) from exc
     return RunFiles(folder, records, list(profiles), dict(run))
