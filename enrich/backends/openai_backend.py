@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 
 import openai
 from openai.types.chat import ChatCompletion
-from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
+from enrich.backends.answers import read_answer, reask_turns
 from enrich.backends.base import (
     ExtractRequest,
     ExtractResult,
@@ -39,15 +39,12 @@ from enrich.backends.retry import (
 )
 from enrich.core.prompting import PromptSet
 from enrich.core.redact import redact
-from enrich.core.repetition import repeated_tail
 from enrich.core.requests import Generation, Mode, chat_body, is_reasoning_model
 from enrich.core.schema import ModelExtraction
 from enrich.errors import BackendError, ConfigError
 from enrich.pricing import OPENAI_ENDPOINT
 
 _LOCAL_KEY = "not-needed"  # local servers ignore the key, the SDK insists on one
-_FEEDBACK_CHARS = 800  # validation errors shown to the model in a re-ask
-_TRUNCATED = "output truncated at max_tokens"
 
 
 class _AbortedError(Exception):
@@ -60,25 +57,6 @@ class _Batch:
 
     client: openai.AsyncOpenAI
     aborted: bool = False
-
-
-def _problems(err: ValidationError) -> tuple[str, str]:
-    """(short error for the result, fuller list for the model)."""
-    lines = []
-    for item in err.errors(include_url=False):
-        where = ".".join(str(part) for part in item["loc"]) or "output"
-        lines.append(f"{where}: {item['msg']}")
-    more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
-    return clip(lines[0] + more), clip("; ".join(lines), _FEEDBACK_CHARS)
-
-
-def _unfenced(content: str) -> str:
-    """The JSON inside a ```json fence, which some servers add even in JSON mode."""
-    text = content.strip()
-    if text.startswith("```") and text.endswith("```"):
-        text = text[3:-3]
-        text = text.removeprefix("json").removeprefix("JSON")
-    return text
 
 
 class OpenAIBackend:
@@ -368,35 +346,14 @@ class OpenAIBackend:
                 result.error = clip(f"refused: {refusal or 'content filter'}")
                 return
             content = choice.message.content or ""
-            try:
-                result.extraction = ModelExtraction.model_validate_json(_unfenced(content))
+            answer = read_answer(content, choice.finish_reason)
+            if isinstance(answer, ModelExtraction):
+                result.extraction = answer
                 return
-            except ValidationError as err:
-                problem, feedback = _problems(err)
-            last_try = False
-            if choice.finish_reason == "length":
-                loop = repeated_tail(content)
-                if loop is not None:
-                    problem = f"runaway answer: it repeated {clip(loop, 60)!r} until max_tokens"
-                    feedback = (
-                        f"you repeated {clip(loop, 60)!r} over and over; list each item once and "
-                        "close the JSON object"
-                    )
-                else:
-                    problem = _TRUNCATED
-                    feedback = "your output was cut off at the token limit; answer more concisely"
-                last_try = truncated_before  # a second cut-off would waste max_tokens again
-                truncated_before = True
+            last_try = answer.cut_off and truncated_before  # a second cut-off wastes max_tokens
+            truncated_before = truncated_before or answer.cut_off
             if last_try or result.reasks >= self.max_reasks or reask_tokens >= self.reask_token_cap:
-                result.error = f"invalid output after {result.reasks} re-asks: {problem}"
+                result.error = f"invalid output after {result.reasks} re-asks: {answer.problem}"
                 return
             result.reasks += 1
-            turns = [
-                *turns,
-                {"role": "assistant", "content": content},
-                {
-                    "role": "user",
-                    "content": f"Your answer failed validation: {feedback}. "
-                    "Return the corrected JSON object only.",
-                },
-            ]
+            turns = reask_turns(turns, content, answer)
