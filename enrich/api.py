@@ -32,25 +32,15 @@ from enrich.config import gain_policy, item_policy, resolve_settings
 from enrich.core.manifest import RunSummary
 from enrich.core.models import Paper, Profile
 from enrich.core.prompting import PromptSet
-from enrich.core.schema import schema_hash
+from enrich.core.schema import GainPolicy, ItemPolicy, schema_hash
 from enrich.outputs import paper_record, run_summary, write_outputs
 from enrich.pipeline import PaperOutcome, Progress, RunStats, run_extraction
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
-from enrich.review.build import REVIEW_PAGES, write_review
-from enrich.review.tabular import SQLITE_FILE
-from enrich.run_folder import publish
+from enrich.review.build import publish_run, write_review
 
 # Papers extracted together by default: enough to keep a remote endpoint's concurrency busy,
 # few enough that memory and unreported work stay small.
 BATCH = 256
-
-
-def _merge(total: RunStats, part: RunStats) -> None:
-    for name in ("papers", "extracted", "cache_hits", "requests", "retries", "reasks",
-                 "failures", "skipped", "ungrounded", "rejected"):  # fmt: skip
-        setattr(total, name, getattr(total, name) + getattr(part, name))
-    total.usage.add(part.usage)
-    total.wall_seconds += part.wall_seconds
 
 
 @dataclass
@@ -60,8 +50,8 @@ class Extractor:
     backend: Backend
     prompt: PromptSet
     cache: ResultCache | None = None
-    gains: str = "rules"
-    items: str = "both"
+    gains: GainPolicy = "rules"
+    items: ItemPolicy = "both"
     batch: int | None = None  # papers per batch; None: BATCH
     stats: RunStats = field(default_factory=RunStats)
 
@@ -86,7 +76,7 @@ class Extractor:
             backend=backend, model=model, base_url=base_url, cache_dir=cache_dir
         )
         prompt = load_prompt_set(prompts or DEFAULT_PROMPTS_DIR / "extract")
-        gain_policy(gains), item_policy(items)  # reject unknown values now, not mid-run
+        policies = gain_policy(gains), item_policy(items)  # unknown values fail before any work
         cache = ResultCache(settings.cache_dir) if use_cache else None
         try:
             engine = make_backend(
@@ -96,7 +86,7 @@ class Extractor:
             if cache is not None:
                 cache.close()
             raise
-        return cls(engine, prompt, cache, gains, items, batch)
+        return cls(engine, prompt, cache, *policies, batch)
 
     def extract(
         self, papers: Iterable[Paper], progress: Progress | None = None
@@ -105,10 +95,9 @@ class Extractor:
         source = iter(papers)
         while chunk := list(islice(source, self.batch or BATCH)):
             outcomes, stats = run_extraction(
-                chunk, self.backend, self.prompt, self.cache, progress,
-                gain_policy(self.gains), item_policy(self.items),
-            )  # fmt: skip
-            _merge(self.stats, stats)
+                chunk, self.backend, self.prompt, self.cache, progress, self.gains, self.items
+            )
+            self.stats.add(stats)
             yield from outcomes
 
     def provenance(self) -> dict[str, object]:
@@ -186,6 +175,6 @@ def write_run(
     def write(staging: Path) -> None:
         write_review(write_outputs(staging, outcomes, provenance, figures, profiles))
 
-    publish(out, write, carry=(SQLITE_FILE,), owned=REVIEW_PAGES, on_wait=on_wait)
+    publish_run(out, write, on_wait)
     partial_file(out).unlink(missing_ok=True)
     return out

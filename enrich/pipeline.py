@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -66,6 +66,13 @@ class RunStats:
     rejected: int = 0  # items that name nothing in particular (`core/convention.py`)
     usage: Usage = field(default_factory=Usage)
     wall_seconds: float = 0.0
+
+    def add(self, other: RunStats) -> None:
+        """Add `other`'s counts to these (the batches of one streamed run)."""
+        for name in (f.name for f in fields(self) if isinstance(getattr(self, f.name), int)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.usage.add(other.usage)
+        self.wall_seconds += other.wall_seconds
 
 
 class Progress(Protocol):

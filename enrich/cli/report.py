@@ -9,9 +9,7 @@ import typer
 from rich.console import Console
 
 from enrich.cli.options import QuietOpt
-from enrich.review.build import REVIEW_PAGES, rebuild
-from enrich.review.tabular import SQLITE_FILE
-from enrich.run_folder import publish
+from enrich.review.build import publish_run, rebuild
 
 
 def report(
@@ -32,13 +30,7 @@ def report(
         if not quiet:
             err.print(f"waiting for another enrich run to finish writing {out_dir}")
 
-    written = publish(
-        out_dir,
-        lambda staging: rebuild(out_dir, staging),
-        carry=(SQLITE_FILE,),
-        owned=REVIEW_PAGES,
-        on_wait=waiting,
-    )
+    written = publish_run(out_dir, lambda staging: rebuild(out_dir, staging), waiting)
     if not quiet:
         listing = ", ".join(written)
         err.print(f"wrote {listing} in {out_dir}", markup=False, highlight=False)

@@ -36,7 +36,7 @@ from enrich.cli.options import (
 from enrich.cli.papers import read_options, report
 from enrich.cli.progress import RichProgress
 from enrich.cli.signals import terminate_as_interrupt
-from enrich.config import resolve_settings
+from enrich.config import gain_policy, item_policy, resolve_settings
 from enrich.ingest import read_corpus
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
 from enrich.run_folder import prepare
@@ -102,7 +102,7 @@ def run(
         progress: RichProgress | None = None
         if not quiet and not as_json:
             progress = RichProgress(err, endpoint=endpoint, model=engine.model)
-        extractor = Extractor(engine, prompt, cache, gains, items)
+        extractor = Extractor(engine, prompt, cache, gain_policy(gains), item_policy(items))
         partial = partial_file(out)
         try:
             with terminate_as_interrupt(), progress if progress is not None else nullcontext():
