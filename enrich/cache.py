@@ -28,6 +28,7 @@ _VALUE_FOLDER = re.compile(r"[0-9a-f]{2}")
 # A value that cannot be unpickled (garbage written into the database) is a miss, not a crash.
 _BAD_VALUE = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError,
               ValueError)  # fmt: skip
+_ACCESS_HINT = "check its permissions, or pass --cache-dir DIR or --no-cache"
 _CLEAR_HINT = "run `enrich cache clear` to remove it, or move it aside; run outputs are not touched"
 
 _FORMAT_PREFIX = "response-format:"
@@ -59,18 +60,18 @@ class ResultCache:
             self._cache = diskcache.Cache(str(directory))
         except sqlite3.OperationalError as exc:  # cannot open or write: permissions, a lock
             raise CacheError(
-                f"{directory / _DATABASE}: cannot open the cache ({exc})",
-                "check its permissions, or pass --cache-dir DIR or --no-cache",
+                f"{directory / _DATABASE}: cannot open the cache ({exc})", _ACCESS_HINT
             ) from exc
         except sqlite3.DatabaseError as exc:
-            raise CacheError(
-                f"{directory / _DATABASE}: cache unreadable ({exc})", _CLEAR_HINT
-            ) from exc
+            raise self._unreadable(exc) from exc
         except OSError as exc:
             raise CacheError(
-                f"{directory}: cannot open the cache ({exc.strerror or exc})",
-                "check its permissions, or pass --cache-dir DIR or --no-cache",
+                f"{directory}: cannot open the cache ({exc.strerror or exc})", _ACCESS_HINT
             ) from exc
+
+    def _unreadable(self, exc: sqlite3.DatabaseError) -> CacheError:
+        """A corrupt cache, found on opening, reading or counting it."""
+        return CacheError(f"{self.directory / _DATABASE}: cache unreadable ({exc})", _CLEAR_HINT)
 
     def _read(self, key: str) -> Any:
         try:
@@ -78,9 +79,7 @@ class ResultCache:
         except _BAD_VALUE:
             return None
         except sqlite3.DatabaseError as exc:
-            raise CacheError(
-                f"{self.directory / _DATABASE}: cache unreadable ({exc})", _CLEAR_HINT
-            ) from exc
+            raise self._unreadable(exc) from exc
 
     def _write(self, key: str, value: object) -> None:
         try:
@@ -123,14 +122,12 @@ class ResultCache:
 
     def stats(self) -> CacheStats:
         try:
-            keys = list(self._cache.iterkeys())
+            notes = sum(1 for key in self._cache.iterkeys() if str(key).startswith(_FORMAT_PREFIX))
+            entries = len(self._cache) - notes
             volume = int(self._cache.volume())
         except sqlite3.DatabaseError as exc:
-            raise CacheError(
-                f"{self.directory / _DATABASE}: cache unreadable ({exc})", _CLEAR_HINT
-            ) from exc
-        notes = sum(1 for key in keys if str(key).startswith(_FORMAT_PREFIX))
-        return CacheStats(str(self.directory), len(keys) - notes, volume)
+            raise self._unreadable(exc) from exc
+        return CacheStats(str(self.directory), entries, volume)
 
     @staticmethod
     def remove_files(directory: Path) -> int:
