@@ -57,6 +57,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+def assert_tables_keep_their_columns(markdown: str) -> None:
+    """Every row of every Markdown table has its header's column count: a `|` inside a cell
+    is escaped."""
+    columns, previous = 0, ""
+    for line in markdown.splitlines():
+        pipes = line.replace("\\\\", "").replace("\\|", "").count("|")
+        if line.startswith("|") and not previous.startswith("|"):
+            columns = pipes
+        elif line.startswith("|"):
+            assert pipes == columns, line
+        previous = line
+
+
 @pytest.fixture
 def sample_corpus() -> Path:
     return ROOT / "corpus"

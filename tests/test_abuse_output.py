@@ -12,10 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -27,6 +26,8 @@ from enrich.core.redact import REDACTED, redact
 from enrich.errors import EnrichError
 from enrich.export import csv_cell
 from enrich.review.digest import md
+from tests.conftest import assert_tables_keep_their_columns
+from tests.fake_openai_server import FakeOpenAIServer, Reply
 
 runner = CliRunner()
 OFFLINE_ENV = {"OPENAI_API_KEY": "", "OPENAI_BASE_URL": "", "ENRICH_MODEL": ""}
@@ -144,14 +145,7 @@ def test_summary_has_no_raw_html_links_or_broken_tables(hostile_run: tuple[Path,
     assert "- **\\# Heading title**" in papers and "- **Red " in papers
     for raw in ("<img", "<script", "](javascript:", "\x1b", "\x9b", "\x07", "\n# Heading"):
         assert raw not in text
-    columns, previous = 0, ""
-    for line in text.splitlines():  # every table row keeps its header's column count
-        pipes = line.replace("\\\\", "").replace("\\|", "").count("|")
-        if line.startswith("|") and not previous.startswith("|"):
-            columns = pipes
-        elif line.startswith("|"):
-            assert pipes == columns, line
-        previous = line
+    assert_tables_keep_their_columns(text)
 
 
 # ---- terminal -------------------------------------------------------------------------------
@@ -179,48 +173,16 @@ def test_papers_and_show_tables_carry_no_escapes(hostile_run: tuple[Path, Path])
 # ---- secrets --------------------------------------------------------------------------------
 
 
-class _EchoServer:
-    """Answers every chat completion with HTTP 400 whose body echoes the Authorization header."""
+def _echo_authorization(server: FakeOpenAIServer) -> Callable[[dict[str, Any]], Reply]:
+    """Answer every chat completion with HTTP 400 whose body echoes the Authorization header."""
 
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-        server = self
+    def reply(body: dict[str, Any]) -> Reply:
+        auth = server.headers[-1].get("authorization", "")  # this request's, under the lock
+        error = {"message": f"bad request from Authorization: {auth}",
+                 "type": "invalid_request_error", "echo": auth}  # fmt: skip
+        return Reply(400, {"error": error})
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                auth = self.headers.get("Authorization", "")
-                server.seen.append(auth)
-                body = {"error": {"message": f"bad request from Authorization: {auth}",
-                                  "type": "invalid_request_error", "echo": auth}}  # fmt: skip
-                data = json.dumps(body).encode()
-                self.send_response(400)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._http.daemon_threads = True
-        threading.Thread(target=self._http.serve_forever, daemon=True).start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._http.server_address[1]}/v1"
-
-    def close(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-
-
-@pytest.fixture
-def echo_server() -> Iterator[_EchoServer]:
-    server = _EchoServer()
-    yield server
-    server.close()
+    return reply
 
 
 def test_redact_removes_key_bearer_and_sk_tokens() -> None:
@@ -233,14 +195,16 @@ def test_redact_removes_key_bearer_and_sk_tokens() -> None:
     assert redact("task-specific disk-based methods", [None]) == "task-specific disk-based methods"
 
 
-def test_echoed_key_reaches_no_output(echo_server: _EchoServer, tmp_path: Path) -> None:
+def test_echoed_key_reaches_no_output(fake_openai: FakeOpenAIServer, tmp_path: Path) -> None:
+    fake_openai.responder = _echo_authorization(fake_openai)
     corpus, out = _corpus(tmp_path), tmp_path / "out"
-    argv = [str(corpus), "--base-url", echo_server.base_url, "--model", "m", "--concurrency",
+    argv = [str(corpus), "--base-url", fake_openai.base_url, "--model", "m", "--concurrency",
             "2", "--out", str(out), "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
     env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": "", "ENRICH_MODEL": ""}
     result = runner.invoke(app, argv, env=env)
     assert result.exit_code == 1, result.output  # every paper failed
-    assert echo_server.seen and set(echo_server.seen) == {f"Bearer {KEY}"}  # it was echoed
+    seen = {headers.get("authorization") for headers in fake_openai.headers}
+    assert fake_openai.headers and seen == {f"Bearer {KEY}"}  # it was echoed
     records = [json.loads(line) for line in (out / "papers.jsonl").read_text().splitlines()]
     assert records and all(r["status"] == "failed" for r in records)
     assert all(f"Authorization: Bearer {REDACTED}" in r["error"] for r in records)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from enrich.core.dedupe import deduplicate
 from enrich.core.identity import normalize_arxiv_id, normalize_doi, normalize_title, paper_id
 from enrich.core.models import Source
@@ -58,23 +60,23 @@ def test_arxiv_id_links_different_titles() -> None:
     assert merged.id == "arxiv:2301.00001"
 
 
-def test_same_title_different_dois_stay_apart() -> None:
-    a = make_paper(title="Introduction", doi="10.1234/a", source=_src("a"))
-    b = make_paper(title="Introduction", doi="10.1234/b", source=_src("b"))
-    c = make_paper(title="Introduction", source=_src("c"))
+@pytest.mark.parametrize(
+    ("key", "first", "second", "ids"),
+    [
+        ("doi", "10.1234/a", "10.1234/b", ["doi:10.1234/a", "doi:10.1234/b"]),
+        # arXiv holds distinct papers under one title (2509.18176 and 2509.25393 in the pool)
+        ("arxiv_id", "2509.18176", "2509.25393", ["arxiv:2509.18176", "arxiv:2509.25393"]),
+    ],
+)
+def test_same_title_different_identifiers_stay_apart(
+    key: str, first: str, second: str, ids: list[str]
+) -> None:
+    a = make_paper(title="Introduction", source=_src("a"), **{key: first})
+    b = make_paper(title="Introduction", source=_src("b"), **{key: second})
+    c = make_paper(title="introduction", source=_src("c"))
     merged = deduplicate([a, b, c])
-    assert [p.id for p in merged] == ["doi:10.1234/a", "doi:10.1234/b"]
-    assert len(merged[0].sources) == 2  # the DOI-less entry joins the first it matches
-
-
-def test_same_title_different_arxiv_ids_stay_apart() -> None:
-    # arXiv holds distinct papers under one title (2509.18176 and 2509.25393 in the 2025 pool)
-    a = make_paper(title="Same Title", arxiv_id="2509.18176", source=_src("a"))
-    b = make_paper(title="Same Title", arxiv_id="2509.25393", source=_src("b"))
-    c = make_paper(title="same title", source=_src("c"))
-    merged = deduplicate([a, b, c])
-    assert [p.id for p in merged] == ["arxiv:2509.18176", "arxiv:2509.25393"]
-    assert len(merged[0].sources) == 2
+    assert [p.id for p in merged] == ids
+    assert len(merged[0].sources) == 2  # the entry without one joins the first it matches
 
 
 def test_order_is_first_seen() -> None:

@@ -17,7 +17,7 @@ from enrich.core.tables import build_tables
 from enrich.errors import UsageError
 from enrich.review import load_run
 from enrich.review.digest import SUMMARY_FILE, profile_label, render_summary, write_summary
-from tests.conftest import ROOT
+from tests.conftest import ROOT, assert_tables_keep_their_columns
 
 runner = CliRunner()
 OFFLINE_ENV = {"OPENAI_API_KEY": "", "OPENAI_BASE_URL": "", "ENRICH_MODEL": ""}
@@ -211,15 +211,7 @@ def test_sample_corpus_summary_has_a_section_per_profile(corpus_run: Path) -> No
             any(s.get("path") == profile["path"] for s in r["sources"]) for r in run.records
         )
         assert f"\n{count} papers in this run." in _section(text, f"## {label}")
-    # Table rows keep their column count: every `|` inside a cell is escaped.
-    columns, previous = 0, ""
-    for line in text.splitlines():
-        pipes = line.replace("\\\\", "").replace("\\|", "").count("|")
-        if line.startswith("|") and not previous.startswith("|"):
-            columns = pipes
-        elif line.startswith("|"):
-            assert pipes == columns, line
-        previous = line
+    assert_tables_keep_their_columns(text)
 
 
 # ---- enrich show ----------------------------------------------------------------------------
