@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 
 from rich.console import Console
@@ -71,3 +73,13 @@ class RichProgress:
         tb: TracebackType | None,
     ) -> None:
         self._bar.stop()
+
+
+def waiting_notice(console: Console, folder: Path, quiet: bool) -> Callable[[], None]:
+    """What to say when another run holds the output folder (this one waits for it)."""
+
+    def notice() -> None:
+        if not quiet:
+            console.print(f"waiting for another enrich run to finish writing {folder}")
+
+    return notice

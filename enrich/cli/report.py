@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from enrich.cli.options import QuietOpt
+from enrich.cli.progress import waiting_notice
 from enrich.review.build import publish_run, rebuild
 
 
@@ -25,11 +26,7 @@ def report(
     """Rebuild papers.csv, methods.csv, tasks.csv, datasets.csv, metrics.csv, gains.csv,
     enrich.sqlite, report.html and summary.md from OUT_DIR/papers.jsonl (no extraction)."""
     err = Console(stderr=True)
-
-    def waiting() -> None:
-        if not quiet:
-            err.print(f"waiting for another enrich run to finish writing {out_dir}")
-
+    waiting = waiting_notice(err, out_dir, quiet)
     written = publish_run(out_dir, lambda staging: rebuild(out_dir, staging), waiting)
     if not quiet:
         listing = ", ".join(written)

@@ -34,7 +34,7 @@ from enrich.cli.options import (
     TimeoutOpt,
 )
 from enrich.cli.papers import read_options, report
-from enrich.cli.progress import RichProgress
+from enrich.cli.progress import RichProgress, waiting_notice
 from enrich.cli.signals import terminate_as_interrupt
 from enrich.config import gain_policy, item_policy, resolve_settings
 from enrich.ingest import read_corpus
@@ -121,11 +121,7 @@ def run(
             cache.close()
     stats = extractor.stats
     summary = extractor.summary()
-
-    def waiting() -> None:
-        if not quiet:
-            err.print(f"waiting for another enrich run to finish writing {out}")
-
+    waiting = waiting_notice(err, out, quiet)
     write_run(out, outcomes, extractor, corpus_result.profiles, summary, on_wait=waiting)
     if cache is not None and cache.write_failures:
         err.print(
