@@ -62,6 +62,7 @@ class Extractor:
         backend: str = "auto",
         model: str | None = None,
         base_url: str | None = None,
+        provider: str | None = None,
         cache_dir: Path | None = None,
         use_cache: bool = True,
         prompts: Path | None = None,
@@ -73,7 +74,11 @@ class Extractor:
     ) -> Extractor:
         """Resolve settings (argument > environment > default) and start the backend."""
         settings = resolve_settings(
-            backend=backend, model=model, base_url=base_url, cache_dir=cache_dir
+            backend=backend,
+            model=model,
+            base_url=base_url,
+            cache_dir=cache_dir,
+            provider=provider,
         )
         prompt = load_prompt_set(prompts or DEFAULT_PROMPTS_DIR / "extract")
         policies = gain_policy(gains), item_policy(items)  # unknown values fail before any work

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from enrich.core.schema import GainPolicy, ItemPolicy
 from enrich.errors import ConfigError
+from enrich.providers import get as get_provider
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_CACHE_DIR = Path("cache")
@@ -31,6 +32,7 @@ class Settings:
     cache_dir: Path
     api_key: str | None = field(default=None, repr=False)
     reason: str = ""  # why this backend, when `auto` chose it
+    provider: str = "openai"  # how an LLM backend reaches its endpoint (`enrich.providers`)
 
 
 def _pick(flag: str | None, env: Mapping[str, str], name: str) -> str | None:
@@ -52,16 +54,22 @@ def resolve_settings(
     model: str | None = None,
     base_url: str | None = None,
     cache_dir: Path | None = None,
+    provider: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Apply flag > environment (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `ENRICH_MODEL`,
-    `ENRICH_LOCAL_MODEL`, `ENRICH_CACHE_DIR`) > defaults, and choose the backend `auto` stands
-    for. `auto` never picks `local`: a CPU model is too slow to be a silent default."""
+    """Apply flag > environment (`OPENAI_BASE_URL`, `ENRICH_PROVIDER`, the provider's key
+    variable such as `OPENAI_API_KEY`, `ENRICH_MODEL`, `ENRICH_LOCAL_MODEL`, `ENRICH_CACHE_DIR`)
+    > defaults, and choose the backend `auto` stands for. `auto` never picks `local`: a CPU
+    model is too slow to be a silent default. The provider defaults to `server` (plain HTTP)
+    when a base URL is set, else `openai` (the SDK, OpenAI's API)."""
     env = os.environ if env is None else env
     if backend not in BACKENDS:
         raise ConfigError(f"unknown backend {backend!r}", "use one of: " + ", ".join(BACKENDS))
-    api_key = _pick(None, env, "OPENAI_API_KEY")
     url = _pick(base_url, env, "OPENAI_BASE_URL")
+    chosen_provider = get_provider(
+        _pick(provider, env, "ENRICH_PROVIDER") or ("server" if url else "openai")
+    )
+    api_key = _pick(None, env, chosen_provider.key_variable)
     if backend == "local":  # a packaged model's name; none means the largest installed
         chosen_model = _pick(model, env, "ENRICH_LOCAL_MODEL") or ""
     else:
@@ -81,7 +89,7 @@ def resolve_settings(
     elif backend == "openai" and api_key is None and url is None:
         raise ConfigError(
             "no extraction endpoint is configured",
-            "set OPENAI_API_KEY, or pass --base-url URL (or set OPENAI_BASE_URL) "
+            f"set {chosen_provider.key_variable}, or pass --base-url URL (or set OPENAI_BASE_URL) "
             "for a local OpenAI-compatible server",
         )
     return Settings(
@@ -91,6 +99,7 @@ def resolve_settings(
         cache_dir=directory,
         api_key=api_key,
         reason=reason,
+        provider=chosen_provider.name,
     )
 
 

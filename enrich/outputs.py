@@ -13,7 +13,7 @@ from enrich.core.models import Profile
 from enrich.core.runids import new_run_id
 from enrich.export import atomic_write_text
 from enrich.pipeline import PaperOutcome, RunStats
-from enrich.pricing import cost_usd
+from enrich.providers import cost_usd
 from enrich.review import RunFiles
 
 

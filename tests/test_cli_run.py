@@ -1,4 +1,5 @@
-"""`enrich CORPUS` end to end: real CLI, real openai SDK, a scripted local server."""
+"""`enrich CORPUS` end to end: real CLI, real HTTP (plain, or through the openai SDK), a
+scripted local server."""
 
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ def _argv(corpus: Path, server: FakeOpenAIServer, tmp: Path, *extra: str) -> lis
             "--cache-dir", str(tmp / "cache"), "--out", str(tmp / "out"), *extra]  # fmt: skip
 
 
+@pytest.mark.parametrize("provider", ["server", "openai"])
 def test_run_extracts_every_paper_then_reruns_from_cache(
-    sample_corpus: Path, fake_openai: FakeOpenAIServer, tmp_path: Path
+    sample_corpus: Path, fake_openai: FakeOpenAIServer, tmp_path: Path, provider: str
 ) -> None:
-    env = {"OPENAI_API_KEY": "", "ENRICH_MODEL": ""}
+    env = {"OPENAI_API_KEY": "", "ENRICH_MODEL": "", "ENRICH_PROVIDER": provider}
     first = runner.invoke(app, _argv(sample_corpus, fake_openai, tmp_path, "--quiet"), env=env)
     assert first.exit_code == 0, first.output
     assert fake_openai.count == 134

@@ -17,12 +17,12 @@ PACKAGE = ROOT / "enrich"
 # Lowest first. A module may import its own package's modules and those of lower layers only.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("enrich.core", "enrich.errors"),
+    ("enrich.providers",),
     (
         "enrich.readers",
         "enrich.offline",
         "enrich.local",
         "enrich.config",
-        "enrich.pricing",
         "enrich.export",
         "enrich.prompt_files",
         "enrich.run_folder",
@@ -39,9 +39,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 # What the core never imports: network, storage, terminal, processes, files.
 IO_LIBRARIES = frozenset(
     [
-        "openai", "httpx", "requests", "urllib", "socket", "diskcache", "sqlite3", "typer",
-        "rich", "click", "subprocess", "shutil", "tempfile", "fcntl", "selenium", "llama_cpp",
-        "pycrfsuite", "io", "os",
+        "openai", "httpx", "httpx2", "requests", "urllib", "socket", "diskcache", "sqlite3",
+        "typer", "rich", "click", "subprocess", "shutil", "tempfile", "fcntl", "selenium",
+        "llama_cpp", "pycrfsuite", "io", "os",
     ]
 )  # fmt: skip
 

@@ -38,10 +38,11 @@ def make_backend(
     `log_dir` is where a local server writes its log (the run's output folder).
     """
     if settings.backend == "openai":
-        from enrich.backends.openai_backend import OpenAIBackend
+        from enrich.backends.chat import ChatBackend
 
-        return OpenAIBackend(
+        return ChatBackend(
             prompt,
+            provider=settings.provider,
             model=settings.model,
             base_url=settings.base_url,
             api_key=settings.api_key,

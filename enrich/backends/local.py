@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from enrich.backends.base import ExtractRequest, ExtractResult, ResultCallback
-from enrich.backends.openai_backend import OpenAIBackend
+from enrich.backends.chat import ChatBackend
 from enrich.core.prompting import PromptSet
 from enrich.local.models import ModelFile
 from enrich.local.server import N_CTX, LocalServer
@@ -24,7 +24,7 @@ LOG_NAME = "llama-server.log"
 
 
 class LocalBackend:
-    """llama.cpp's OpenAI-compatible server as a child process, behind `OpenAIBackend`."""
+    """llama.cpp's OpenAI-compatible server as a child process, behind `ChatBackend`."""
 
     name = "local"
 
@@ -47,7 +47,7 @@ class LocalBackend:
             model_file.path, alias=model_file.label, log_path=log_dir / LOG_NAME, threads=threads
         )
         self.origin = f"file {model_file.path} — {model_file.reason}"
-        self._inner: OpenAIBackend | None = None
+        self._inner: ChatBackend | None = None
 
     def identity(self) -> Mapping[str, str]:
         # not the port, which changes every run: the weights decide the output
@@ -56,10 +56,10 @@ class LocalBackend:
     def params(self) -> Mapping[str, object]:
         return {"temperature": 0.0, "max_tokens": self.max_tokens, "n_ctx": N_CTX}
 
-    def _started(self) -> OpenAIBackend:
+    def _started(self) -> ChatBackend:
         if self._inner is None:
             base_url = self.server.start()
-            self._inner = OpenAIBackend(
+            self._inner = ChatBackend(
                 self.prompt,
                 model=self.model,
                 base_url=base_url,
@@ -69,6 +69,7 @@ class LocalBackend:
                 max_tokens=self.max_tokens,
                 response_format="json_object",  # llama.cpp enforces the schema by grammar
                 retry_timeouts=False,
+                provider="server",  # plain HTTP: the child server needs no SDK
             )
         return self._inner
 

@@ -1,4 +1,5 @@
-"""How the openai backend treats a failed HTTP request: retry, fall back, abort or report.
+"""How the chat backend treats a failed request, for every provider: retry, fall back, abort
+or report. Providers raise the neutral failures of `providers/base.py`; this reads only those.
 
 Retried: 429, 408/409 (as the openai SDK does), 5xx, timeouts and connection errors. A
 `retry-after-ms` or `Retry-After` header (seconds or HTTP date) is honoured, capped, because the
@@ -13,11 +14,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-import openai
 from tenacity import RetryCallState, wait_random_exponential
 
 from enrich.core.redact import redact
 from enrich.errors import BackendError
+from enrich.providers.base import ConnectionLostError, RequestTimeoutError, StatusError
 
 RETRIED_STATUS = frozenset({408, 409, 429})
 _REJECTION_WORDS = ("response_format", "schema")
@@ -31,30 +32,30 @@ def clip(text: str, limit: int = 300) -> str:
 
 def is_transient(exc: BaseException) -> bool:
     """Whether another attempt of the same request may succeed."""
-    if isinstance(exc, openai.APIConnectionError):
-        return True  # APITimeoutError is an APIConnectionError
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in RETRIED_STATUS or exc.status_code >= 500
+    if isinstance(exc, ConnectionLostError | RequestTimeoutError):
+        return True
+    if isinstance(exc, StatusError):
+        return exc.status in RETRIED_STATUS or exc.status >= 500
     return False
 
 
-def rejects_json_schema(exc: openai.APIStatusError) -> bool:
+def rejects_json_schema(exc: StatusError) -> bool:
     """Whether a failed `json_schema` request may mean the server does not take that format.
 
     Any 400/422 counts (the JSON-mode request that follows tells a bad format from a bad
     request); a 5xx counts only if its body names the response format or a schema, as
     llama-cpp-python's validation error does.
     """
-    if exc.status_code in (400, 422):
+    if exc.status in (400, 422):
         return True
     text = f"{exc.message} {exc.body}".lower()
-    return exc.status_code >= 500 and any(word in text for word in _REJECTION_WORDS)
+    return exc.status >= 500 and any(word in text for word in _REJECTION_WORDS)
 
 
-def rejects_sampling(exc: openai.APIStatusError) -> bool:
+def rejects_sampling(exc: StatusError) -> bool:
     """Whether a 400 refuses `max_tokens` or a set temperature, as OpenAI's reasoning models do
     ("Use 'max_completion_tokens' instead", "'temperature' does not support 0.0")."""
-    if exc.status_code != 400:
+    if exc.status != 400:
         return False
     text = f"{exc.message} {exc.body}".lower()
     return "max_completion_tokens" in text or (
@@ -62,19 +63,21 @@ def rejects_sampling(exc: openai.APIStatusError) -> bool:
     )
 
 
-def fatal_error(exc: openai.APIStatusError, *, endpoint: str, model: str) -> BackendError | None:
+def fatal_error(
+    exc: StatusError, *, endpoint: str, model: str, key_variable: str
+) -> BackendError | None:
     """The abort for a failure that stops the whole batch, naming the fix (never the key)."""
-    if isinstance(exc, openai.AuthenticationError):
+    if exc.status == 401:
         return BackendError(
             f"the API key was rejected by {endpoint} (401)",
-            "check OPENAI_API_KEY, or pass --base-url for a server that needs none",
+            f"check {key_variable}, or pass --base-url for a server that needs none",
         )
-    if isinstance(exc, openai.PermissionDeniedError):
+    if exc.status == 403:
         return BackendError(
             f"{endpoint} denied access to model {model!r} (403)",
-            "check that OPENAI_API_KEY may use this model, or pass another --model",
+            f"check that {key_variable} may use this model, or pass another --model",
         )
-    if isinstance(exc, openai.NotFoundError):
+    if exc.status == 404:
         return BackendError(
             f"model {model!r} or the chat endpoint was not found at {endpoint} (404)",
             "pass --model with a model the server serves, and a --base-url ending in /v1",
@@ -82,12 +85,12 @@ def fatal_error(exc: openai.APIStatusError, *, endpoint: str, model: str) -> Bac
     return None
 
 
-def describe_status(exc: openai.APIStatusError, secrets: Iterable[str | None] = ()) -> str:
+def describe_status(exc: StatusError, secrets: Iterable[str | None] = ()) -> str:
     """'503 Service Unavailable: <the server's message>', for a result's error. Redacted before
     clipping (a server may echo the Authorization header), so no cut-off key survives."""
     body = exc.body
     detail = body.get("message") if isinstance(body, dict) else body
-    text = f"{exc.status_code} {exc.response.reason_phrase}".strip()
+    text = f"{exc.status} {exc.reason}".strip()
     return clip(redact(f"{text}: {detail}" if detail else text, secrets))
 
 
@@ -123,8 +126,8 @@ class RetryWait:
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(exc, openai.APIStatusError):
-            asked = retry_after_seconds(exc.response.headers)
+        if isinstance(exc, StatusError):
+            asked = retry_after_seconds(exc.headers)
             if asked is not None:
                 return min(asked, self.maximum)
         return float(self._backoff(state))

@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 from enrich import __version__
 from enrich.core.redact import redact
 from enrich.errors import EnrichError
+from enrich.providers import key_variables
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -57,14 +58,15 @@ app = typer.Typer(
 
 def translate_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Print an `EnrichError` as one line on stderr and exit with its code; no traceback.
-    The line is redacted with the key in force now (read at call time, never at import)."""
+    The line is redacted with every provider's key in force now (read at call time, never at
+    import)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except EnrichError as err:
-            message = redact(str(err), [os.environ.get("OPENAI_API_KEY")])
+            message = redact(str(err), [os.environ.get(name) for name in key_variables()])
             typer.echo(f"Error: {message}", err=True)
             raise typer.Exit(err.exit_code) from None
 

@@ -24,6 +24,7 @@ from enrich.cli.options import (
     ModelOpt,
     NoCacheOpt,
     PromptsOpt,
+    ProviderOpt,
     QuietOpt,
     ThreadsOpt,
     TimeoutOpt,
@@ -96,6 +97,7 @@ def evaluate_command(
     backend: BackendOpt = "auto",
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
+    provider: ProviderOpt = None,
     concurrency: ConcurrencyOpt = None,
     timeout: TimeoutOpt = None,
     max_tokens: MaxTokensOpt = None,
@@ -156,7 +158,11 @@ def evaluate_command(
     else:
         prompt = load_prompt_set(prompts)
         settings = resolve_settings(
-            backend=backend, model=model, base_url=base_url, cache_dir=cache_dir
+            backend=backend,
+            model=model,
+            base_url=base_url,
+            cache_dir=cache_dir,
+            provider=provider,
         )
         cache = None if no_cache else ResultCache(settings.cache_dir)
         options = BackendOptions(concurrency, timeout, max_tokens, gguf, threads)

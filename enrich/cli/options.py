@@ -9,6 +9,8 @@ import typer
 
 from enrich.config import BACKENDS
 from enrich.local.models import PACKAGED_MODELS
+from enrich.providers import get as get_provider
+from enrich.providers import names as provider_names
 from enrich.readers.base import DEFAULT_MAX_ABSTRACT_CHARS
 from enrich.readers.records import FIELD_NAMES
 
@@ -78,6 +80,16 @@ BaseUrlOpt = Annotated[
     typer.Option(
         help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. "
         "Default: $OPENAI_BASE_URL, else OpenAI's API (needs $OPENAI_API_KEY).",
+        show_default=False,
+    ),
+]
+ProviderOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="How the LLM backend reaches its endpoint: "
+        + "; ".join(f"{name}: {get_provider(name).summary}" for name in provider_names())
+        + ". Default: $ENRICH_PROVIDER, else server when a base URL is set, else openai. "
+        "Other packages add providers (entry point group enrich.providers).",
         show_default=False,
     ),
 ]

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 
 from enrich.backends.base import ExtractResult, Usage
-from enrich.pricing import cost_usd
+from enrich.providers import cost_usd
 
 
 class RichProgress:

@@ -29,6 +29,7 @@ from enrich.cli.options import (
     ModelOpt,
     NoCacheOpt,
     PromptsOpt,
+    ProviderOpt,
     QuietOpt,
     ThreadsOpt,
     TimeoutOpt,
@@ -50,6 +51,7 @@ def run(
     backend: BackendOpt = "auto",
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
+    provider: ProviderOpt = None,
     concurrency: ConcurrencyOpt = None,
     timeout: TimeoutOpt = None,
     max_tokens: MaxTokensOpt = None,
@@ -77,7 +79,11 @@ def run(
     unchanged rerun sends no requests and an interrupted run resumes where it stopped.
     """
     settings = resolve_settings(
-        backend=backend, model=model, base_url=base_url, cache_dir=cache_dir
+        backend=backend,
+        model=model,
+        base_url=base_url,
+        cache_dir=cache_dir,
+        provider=provider,
     )
     prompt = load_prompt_set(prompts)
     prepare(out)  # a folder that cannot be written fails now, not after the extraction
@@ -92,6 +98,8 @@ def run(
         endpoint = engine.identity().get("endpoint", "")
         if not quiet:
             where = f" · endpoint {endpoint}" if endpoint else ""
+            if engine.name == "openai" and settings.backend == "openai":
+                where += f" · provider {settings.provider}"
             origin = getattr(engine, "origin", "")
             why = f" — {settings.reason}" if settings.reason else ""
             err.print(

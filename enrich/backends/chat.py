@@ -1,4 +1,8 @@
-"""OpenAI-compatible chat completions with structured outputs.
+"""Structured outputs over the chat-completions API, shared by every provider.
+
+The request is built by `core/requests.chat_body`, sent by the provider's transport (the only
+part a provider supplies, with its error classification, key variable and prices), then
+validated, re-asked and handed on for grounding.
 
 Each abstract is one request asking for a strict `json_schema` response format. A server that
 rejects that format (llama.cpp's server answers HTTP 500, others 400/422) gets the same request in
@@ -15,8 +19,6 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-import openai
-from openai.types.chat import ChatCompletion
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from enrich.backends.answers import read_answer, reask_turns
@@ -42,9 +44,16 @@ from enrich.core.redact import redact
 from enrich.core.requests import Generation, Mode, chat_body, is_reasoning_model
 from enrich.core.schema import ModelExtraction
 from enrich.errors import BackendError, ConfigError
-from enrich.pricing import OPENAI_ENDPOINT
-
-_LOCAL_KEY = "not-needed"  # local servers ignore the key, the SDK insists on one
+from enrich.providers import get as get_provider
+from enrich.providers.base import (
+    Connection,
+    ConnectionLostError,
+    Provider,
+    Reply,
+    RequestTimeoutError,
+    StatusError,
+    Transport,
+)
 
 
 class _AbortedError(Exception):
@@ -55,12 +64,13 @@ class _AbortedError(Exception):
 class _Batch:
     """What the concurrent requests of one `extract` call share."""
 
-    client: openai.AsyncOpenAI
+    transport: Transport
     aborted: bool = False
 
 
-class OpenAIBackend:
-    """The `openai` backend: any server speaking the chat-completions API."""
+class ChatBackend:
+    """The `openai` backend (its name in cache keys): any server speaking the chat-completions
+    API, reached through a provider's transport."""
 
     name = "openai"
 
@@ -83,16 +93,24 @@ class OpenAIBackend:
         response_format: Mode | None = None,
         retry_timeouts: bool = True,
         reasoning: bool | None = None,
+        provider: Provider | str = "openai",
     ) -> None:
+        self.provider = get_provider(provider) if isinstance(provider, str) else provider
+        endpoint = base_url or self.provider.endpoint
+        if endpoint is None:
+            raise ConfigError(
+                f"the {self.provider.name} provider has no default endpoint",
+                "pass --base-url, e.g. http://127.0.0.1:8080/v1",
+            )
         if api_key is None and base_url is None:
             raise ConfigError(
-                "no API key for api.openai.com",
-                "set OPENAI_API_KEY, or pass --base-url for a local server",
+                f"no API key for {endpoint}",
+                f"set {self.provider.key_variable}, or pass --base-url for a local server",
             )
         self.prompt = prompt
         self.model = model
-        self.endpoint = (base_url or OPENAI_ENDPOINT).rstrip("/")
-        self._api_key = api_key or _LOCAL_KEY
+        self.endpoint = endpoint.rstrip("/")
+        self._api_key = api_key
         self._secrets = (api_key,) if api_key else ()  # blanked out of every error text
         self.concurrency = max(1, concurrency)
         self.timeout = timeout
@@ -116,18 +134,17 @@ class OpenAIBackend:
         self.mode: Mode = "json_object" if known == "json_object" else "json_schema"
         # json_schema has worked here: a later 400 is about the request, not the format
         self._schema_confirmed = known == "json_schema"
-        # Built now, at start-up (TLS context, connection pool: ~60 ms), and used by the first
-        # `extract`; later calls build their own, as a client cannot outlive its event loop.
-        self._client: openai.AsyncOpenAI | None = self._new_client()
 
-    def _new_client(self) -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(
-            base_url=self.endpoint, api_key=self._api_key, timeout=self.timeout, max_retries=0
+    def _connect(self) -> Transport:
+        """A transport for one `extract` call: a client cannot outlive its event loop."""
+        return self.provider.connect(
+            Connection(self.endpoint, self._api_key, self.timeout, self.concurrency)
         )
 
     def __repr__(self) -> str:  # the key stays out of logs and tracebacks
         return (
-            f"OpenAIBackend(model={self.model!r}, endpoint={self.endpoint!r}, mode={self.mode!r})"
+            f"ChatBackend(provider={self.provider.name!r}, model={self.model!r}, "
+            f"endpoint={self.endpoint!r}, mode={self.mode!r})"
         )
 
     def _redact(self, text: str) -> str:
@@ -138,7 +155,7 @@ class OpenAIBackend:
         return {"backend": self.name, "model": self.model, "endpoint": self.endpoint}
 
     def close(self) -> None:
-        """Nothing to release: each `extract` closes the client it used."""
+        """Nothing to release: each `extract` closes the transport it used."""
 
     def params(self) -> Mapping[str, object]:
         known = {"temperature": self.temperature, "max_tokens": self.max_tokens}
@@ -155,8 +172,7 @@ class OpenAIBackend:
     async def _extract_all(
         self, requests: Sequence[ExtractRequest], on_result: ResultCallback | None
     ) -> list[ExtractResult]:
-        client, self._client = self._client or self._new_client(), None
-        batch = _Batch(client)
+        batch = _Batch(self._connect())
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(request: ExtractRequest) -> ExtractResult:
@@ -188,22 +204,19 @@ class OpenAIBackend:
                 raise failure.exceptions[0] from None
             raise
         finally:
-            await client.close()
+            await batch.transport.close()
         return [task.result() for task in tasks]
 
     async def _call(
         self, batch: _Batch, request: ExtractRequest, turns: list[dict[str, str]], mode: Mode
-    ) -> ChatCompletion:
+    ) -> Reply:
         if batch.aborted:
             raise _AbortedError
         body = chat_body(
             self.prompt, model=self.model, title=request.title, abstract=request.abstract,
             mode=mode, generation=self.generation, turns=turns,
         )  # fmt: skip
-        # The SDK's documented raw `post`: `create` would run its typed transform over every
-        # message and the whole schema on each request, CPU that caps throughput at high
-        # concurrency, and would reject llama.cpp's extra `schema` key.
-        return await batch.client.post("/chat/completions", cast_to=ChatCompletion, body=body)
+        return await batch.transport.chat(body)
 
     async def _create(
         self,
@@ -211,7 +224,7 @@ class OpenAIBackend:
         request: ExtractRequest,
         turns: list[dict[str, str]],
         result: ExtractResult,
-    ) -> ChatCompletion:
+    ) -> Reply:
         """One attempt in the endpoint's format; a rejected json_schema falls back to JSON mode.
 
         Nothing waits for a probe: a server that does not take json_schema rejects it before
@@ -222,7 +235,7 @@ class OpenAIBackend:
         used = self.generation
         try:
             return await self._in_format(batch, request, turns, result)
-        except openai.APIStatusError as exc:
+        except StatusError as exc:
             if used.reasoning or not rejects_sampling(exc):
                 raise
         # A reasoning model refused max_tokens or the temperature: ask as one, from now on.
@@ -236,12 +249,12 @@ class OpenAIBackend:
         request: ExtractRequest,
         turns: list[dict[str, str]],
         result: ExtractResult,
-    ) -> ChatCompletion:
+    ) -> Reply:
         if self.mode == "json_object":
             return await self._call(batch, request, turns, "json_object")
         try:
             response = await self._call(batch, request, turns, "json_schema")
-        except openai.APIStatusError as exc:
+        except StatusError as exc:
             if self._schema_confirmed or not rejects_json_schema(exc) or rejects_sampling(exc):
                 raise
         else:
@@ -250,8 +263,8 @@ class OpenAIBackend:
         result.requests += 1
         try:
             response = await self._call(batch, request, turns, "json_object")
-        except openai.APIStatusError as exc:
-            if exc.status_code not in (400, 422):  # the format was accepted, the call failed
+        except StatusError as exc:
+            if exc.status not in (400, 422):  # the format was accepted, the call failed
                 self._learn("json_object")
             raise
         self._learn("json_object")
@@ -270,7 +283,7 @@ class OpenAIBackend:
             self._memory.set_format(self.endpoint, self.model, mode)
 
     def _retried(self, exc: BaseException) -> bool:
-        if isinstance(exc, openai.APITimeoutError) and not self.retry_timeouts:
+        if isinstance(exc, RequestTimeoutError) and not self.retry_timeouts:
             return False
         return is_transient(exc)
 
@@ -280,7 +293,7 @@ class OpenAIBackend:
         request: ExtractRequest,
         turns: list[dict[str, str]],
         result: ExtractResult,
-    ) -> ChatCompletion | str:
+    ) -> Reply | str:
         """`_create` with transport retries; an error string when they do not help."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_retries + 1),
@@ -297,24 +310,27 @@ class OpenAIBackend:
                     attempts += 1
                     result.requests += 1
                     return await self._create(batch, request, turns, result)
-        except openai.APIStatusError as exc:
-            fatal = fatal_error(exc, endpoint=self.endpoint, model=self.model)
+        except StatusError as exc:
+            fatal = fatal_error(
+                exc,
+                endpoint=self.endpoint,
+                model=self.model,
+                key_variable=self.provider.key_variable,
+            )
             if fatal is not None:
                 raise fatal from None
             if not is_transient(exc):
                 return describe_status(exc, self._secrets)
             return f"gave up after {attempts} attempts: {describe_status(exc, self._secrets)}"
-        except openai.APITimeoutError:
+        except RequestTimeoutError:
             if not self.retry_timeouts:
                 return (
                     f"timed out after {self.timeout:g} s (not resent: the server may still be "
                     "working on it; raise --timeout)"
                 )
             return f"gave up after {attempts} attempts: timed out after {self.timeout:g} s"
-        except openai.APIConnectionError as exc:
-            return clip(
-                self._redact(f"gave up after {attempts} attempts: {type(exc).__name__}: {exc}")
-            )
+        except ConnectionLostError as exc:
+            return clip(self._redact(f"gave up after {attempts} attempts: {exc}"))
         raise AssertionError("tenacity made no attempt")  # pragma: no cover
 
     async def _extract_one(
@@ -329,24 +345,19 @@ class OpenAIBackend:
             if isinstance(response, str):
                 result.error = response
                 return
-            usage = response.usage
-            spent = Usage(
-                (usage.prompt_tokens or 0) if usage else 0,
-                (usage.completion_tokens or 0) if usage else 0,
-            )
+            spent = Usage(response.prompt_tokens, response.completion_tokens)
             result.usage.add(spent)
             if result.reasks:
                 reask_tokens += spent.prompt_tokens + spent.completion_tokens
-            if not response.choices:
+            if not response.has_choice:
                 result.error = "the server returned no choices"
                 return
-            choice = response.choices[0]
-            refusal = choice.message.refusal
-            if refusal or choice.finish_reason == "content_filter":
+            refusal = response.refusal
+            if refusal or response.finish_reason == "content_filter":
                 result.error = clip(f"refused: {refusal or 'content filter'}")
                 return
-            content = choice.message.content or ""
-            answer = read_answer(content, choice.finish_reason)
+            content = response.content or ""
+            answer = read_answer(content, response.finish_reason)
             if isinstance(answer, ModelExtraction):
                 result.extraction = answer
                 return
