@@ -13,13 +13,11 @@ The library API (see `enrich.api`) is imported on first use, so `import enrich` 
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("enrich")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+local"
+# The one place the version is written: pyproject.toml reads it from here (reading installed
+# metadata instead costs `enrich --version` a third of its time).
+__version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from enrich.api import Extractor, write_run

@@ -7,12 +7,13 @@ run accounts for all of its input. Each finished extraction is cached the moment
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from enrich.backends.base import Backend, ExtractRequest, ExtractResult, Usage
+from enrich.backends.base import Backend, ExtractRequest, ExtractResult, ResultCallback, Usage
 from enrich.cache import ResultCache
 from enrich.core.grounding import RuleItem, ground
 from enrich.core.keys import extraction_key
@@ -23,6 +24,7 @@ from enrich.core.schema import (
     GainPolicy,
     ItemPolicy,
     ModelExtraction,
+    ModelGain,
     schema_hash,
 )
 from enrich.offline.acronyms import defined_terms
@@ -106,28 +108,69 @@ def rule_items(abstract: str) -> list[RuleItem]:
     propose SatFed"), the terms it defines with an acronym ("Collaborative Filtering (CF)"),
     the measures of the metric lexicon, and the method names the tagger finds that answers tend to
     leave out (`offline/tagged.py`), the more precise rules first."""
-    spans = [
-        *coined_names(abstract),
-        *defined_terms(abstract),
-        *(("metrics", start, end) for start, end in metric_mentions(abstract)),
-        *(("methods", start, end) for start, end in tagged_methods(abstract, _tagger())),
-    ]
-    return [
-        RuleItem(field, start, end, method_role(abstract, start, end))
-        if field == "methods"
-        else RuleItem(field, start, end)
-        for field, start, end in spans
-    ]
+    return rule_items_many([abstract])[0]
+
+
+def rule_items_many(abstracts: Sequence[str]) -> list[list[RuleItem]]:
+    """`rule_items` of each abstract, tagged together (one Viterbi pass over all)."""
+    tagged = _tagger().tag_many(abstracts) if abstracts else []
+    found: list[list[RuleItem]] = []
+    for abstract, entities in zip(abstracts, tagged, strict=True):
+        spans = [
+            *coined_names(abstract),
+            *defined_terms(abstract),
+            *(("metrics", start, end) for start, end in metric_mentions(abstract)),
+            *(("methods", start, end) for start, end in tagged_methods(entities)),
+        ]
+        found.append(
+            [
+                RuleItem(field, start, end, method_role(abstract, start, end))
+                if field == "methods"
+                else RuleItem(field, start, end)
+                for field, start, end in spans
+            ]
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """What the rules find in one abstract, before any answer is known."""
+
+    items: Sequence[RuleItem] = ()
+    gains: Sequence[ModelGain] = ()
+
+
+def _rules(abstracts: Sequence[str], gains: GainPolicy, with_rules: bool) -> dict[str, _Rules]:
+    items = rule_items_many(abstracts) if with_rules else [()] * len(abstracts)
+    return {
+        abstract: _Rules(found, find_gains(abstract) if gains != "model" else ())
+        for abstract, found in zip(abstracts, items, strict=True)
+    }
+
+
+def _extract_beside_rules(
+    backend: Backend,
+    requests: Sequence[ExtractRequest],
+    on_result: ResultCallback,
+    rules: Callable[[], dict[str, _Rules]],
+) -> dict[str, _Rules]:
+    """Send `requests` while the rules run in a worker thread: the requests mostly wait on
+    the network, so the rules' CPU time (the tagger's first load included) costs no wall time."""
+    if not requests:
+        return rules()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich-rules") as pool:
+        found = pool.submit(rules)
+        backend.extract(requests, on_result=on_result)
+        return found.result()
 
 
 def _grounded(
-    extracted: ModelExtraction, abstract: str, policy: GainPolicy, *, with_rules: bool
+    extracted: ModelExtraction, abstract: str, policy: GainPolicy, rules: _Rules
 ) -> Extraction:
-    """Ground one answer; `with_rules` adds what `rule_items` finds and the answer left out."""
-    found = rule_items(abstract) if with_rules else ()
-    rules = find_gains(abstract) if policy != "model" else ()
+    """Ground one answer with what the rules found beside it."""
     answer = extracted.model_copy(update={"gains": []}) if policy == "rules" else extracted
-    return ground(answer, abstract, rules, rule_items=found)
+    return ground(answer, abstract, rules.gains, rule_items=rules.items)
 
 
 def run_extraction(
@@ -195,8 +238,15 @@ def run_extraction(
 
     if progress is not None:
         progress.start(total=len(pending) + len(raw), cached=len(raw))
-    if pending:
-        backend.extract(list(pending.values()), on_result=on_result)
+    abstracts = list(
+        dict.fromkeys(o.paper.abstract for o, k in zip(outcomes, keys, strict=True) if k)
+    )
+    rules = _extract_beside_rules(
+        backend,
+        list(pending.values()),
+        on_result,
+        lambda: _rules(abstracts, gains, with_rules) if with_rules or gains != "model" else {},
+    )
     for outcome, paper_key in zip(outcomes, keys, strict=True):
         if paper_key is None:
             stats.skipped += 1
@@ -204,8 +254,9 @@ def run_extraction(
         if paper_key in raw:
             outcome.status = "ok"
             outcome.cached = paper_key in cached_keys
+            abstract = outcome.paper.abstract
             outcome.extraction = _grounded(
-                raw[paper_key], outcome.paper.abstract, gains, with_rules=with_rules
+                raw[paper_key], abstract, gains, rules.get(abstract, _Rules())
             )
             outcome.warnings = _warnings(outcome.extraction)
             stats.extracted += 1

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -102,3 +104,21 @@ def test_one_paper_across_formats_becomes_one_record() -> None:
     assert bert["title"].startswith("BERT: Pre-training")
     assert "refs.bib:18: could not parse BibTeX block" in result.stderr
     assert "4 files read, 6 entries, 3 papers after de-duplication" in result.stderr
+
+
+def test_a_command_line_imports_only_the_command_it_names() -> None:
+    from enrich.cli import _commands_for
+
+    assert _commands_for(["--version"]) == ()
+    assert _commands_for(["corpus/", "--out", "o"]) == ("run",)
+    assert _commands_for(["eval", "--gold", "g.jsonl"]) == ("eval",)
+    assert _commands_for(["--help"]) == _commands_for([]) == _commands_for(["--version", "--help"])
+    assert len(_commands_for([])) == 6
+    code = (
+        "import sys\nfrom enrich.cli import main\nsys.argv = ['enrich', '--version']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pydantic', 'openai', 'numpy', 'rich', 'enrich.cli.run') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [f"enrich {__version__}", "[]"]

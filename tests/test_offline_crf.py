@@ -13,7 +13,14 @@ from enrich.offline import crf
 from enrich.offline.clusters import load_clusters
 from enrich.offline.crf import LinearChain, viterbi
 from enrich.offline.features import FeatureExtractor
-from enrich.offline.tagger import DEFAULT_MODEL, clusters_file
+from enrich.offline.tagger import (
+    DEFAULT_MODEL,
+    EntityTagger,
+    clusters_file,
+    compile_model,
+    compiled_file,
+    model_digest,
+)
 from enrich.offline.tokens import sentences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,3 +81,28 @@ def test_viterbi_by_hand() -> None:
     assert labels[1, :2].tolist() == [0, 1]
     tied = viterbi(np.zeros((2, 2)), [2], transitions)
     assert tied[0].tolist() == [0, 0]  # ties go to the lowest label, as in crfsuite
+
+
+def test_the_shipped_compiled_model_is_the_crfsuite_model(reference: pycrfsuite.Tagger) -> None:
+    """The compiled file loads in milliseconds; it must hold exactly the parsed model, and a
+    model retrained without compiling again must not be read from a stale one."""
+    assert str(np.load(compiled_file(DEFAULT_MODEL))["digest"]) == model_digest(DEFAULT_MODEL)
+    parsed = _chain(reference)
+    loaded = EntityTagger.load()._chain
+    assert loaded.labels == parsed.labels
+    assert loaded._attribute == parsed._attribute
+    assert np.array_equal(loaded._weights, parsed._weights)
+    assert np.array_equal(loaded._transitions, parsed._transitions)
+    assert loaded._clusters == parsed._clusters
+
+
+def test_a_stale_compiled_file_is_ignored(tmp_path: Path) -> None:
+    model = tmp_path / "m.crfsuite"
+    model.write_bytes(DEFAULT_MODEL.read_bytes())
+    clusters_file(model).write_bytes(clusters_file(DEFAULT_MODEL).read_bytes())
+    compile_model(model)
+    with np.load(compiled_file(model)) as arrays:
+        stale = {**arrays, "weights": arrays["weights"] * 0, "digest": np.array("old")}
+    np.savez(compiled_file(model), **stale)
+    text = "We fine-tune BERT on SQuAD and report F1."
+    assert EntityTagger.load(model).tag(text) == EntityTagger.load().tag(text) != []

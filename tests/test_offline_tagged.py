@@ -14,7 +14,7 @@ def tagger() -> EntityTagger:
 
 
 def _names(text: str, tagger: EntityTagger) -> list[str]:
-    return [text[a:b] for a, b in tagged_methods(text, tagger)]
+    return [text[a:b] for a, b in tagged_methods(tagger.tag(text))]
 
 
 def _tagged(text: str, tagger: EntityTagger) -> set[str]:

@@ -31,6 +31,15 @@ _PARTS = 8
 MAX_WORDS = 1 << 17
 
 
+def joined_strings(names: Sequence[str]) -> npt.NDArray[np.uint8]:
+    """Strings as one byte array (a numpy string array pads each to the longest)."""
+    return np.frombuffer("\n".join(names).encode("utf-8"), dtype=np.uint8)
+
+
+def split_strings(array: npt.NDArray[np.generic]) -> list[str]:
+    return bytes(array).decode("utf-8").split("\n") if array.size else []
+
+
 class LinearChain:
     """A crfsuite model's state and transition weights, ready to label sentences."""
 
@@ -41,22 +50,59 @@ class LinearChain:
         transitions: Mapping[tuple[str, str], float],
         clusters: Clusters | None = None,
     ) -> None:
-        self.labels = list(labels)
-        index = {label: i for i, label in enumerate(self.labels)}
-        size = len(self.labels)
+        index = {label: i for i, label in enumerate(labels)}
+        size = len(labels)
         # One row of label weights per attribute the model knows; row 0 is all zeros.
-        self._attribute: dict[str, int] = {}
-        for attribute, _ in state:
-            self._attribute.setdefault(attribute, len(self._attribute) + 1)
-        self._weights = np.zeros((len(self._attribute) + 1, size))
-        for (attribute, label), weight in state.items():
-            self._weights[self._attribute[attribute], index[label]] += weight
-        self._transitions = np.zeros((size, size))
+        attribute: dict[str, int] = {}
+        for name, _ in state:
+            attribute.setdefault(name, len(attribute) + 1)
+        weights = np.zeros((len(attribute) + 1, size))
+        for (name, label), weight in state.items():
+            weights[attribute[name], index[label]] += weight
+        moves = np.zeros((size, size))
         for (before, after), weight in transitions.items():
-            self._transitions[index[before], index[after]] = weight
+            moves[index[before], index[after]] = weight
+        self._setup(list(labels), attribute, weights, moves, clusters)
+
+    def _setup(
+        self,
+        labels: list[str],
+        attribute: dict[str, int],
+        weights: Scores,
+        transitions: Scores,
+        clusters: Clusters | None,
+    ) -> None:
+        self.labels = labels
+        self._attribute = attribute
+        self._weights = weights
+        self._transitions = transitions
         self._flags = self._weights[[self._attribute.get(flag, 0) for flag in FLAGS]]
         self._clusters = clusters
         self._reset()
+
+    def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
+        """The model as arrays (`from_arrays` rebuilds it without parsing crfsuite's dump)."""
+        return {
+            "labels": joined_strings(self.labels),
+            "attributes": joined_strings(list(self._attribute)),
+            "weights": self._weights,
+            "transitions": self._transitions,
+        }
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Mapping[str, npt.NDArray[np.generic]], clusters: Clusters | None = None
+    ) -> LinearChain:
+        chain = cls.__new__(cls)
+        names = split_strings(arrays["attributes"])
+        chain._setup(
+            split_strings(arrays["labels"]),
+            dict(zip(names, range(1, len(names) + 1), strict=True)),
+            np.asarray(arrays["weights"], dtype=np.float64),
+            np.asarray(arrays["transitions"], dtype=np.float64),
+            clusters,
+        )
+        return chain
 
     def _reset(self) -> None:
         self._rows: dict[str, int] = {}

@@ -12,12 +12,13 @@ add to an answer; two kinds of its method spans were precise enough on our dev l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from enrich.core.convention import FIELD_HEADS, head_word
 
 if TYPE_CHECKING:  # the tagger (numpy, crfsuite) is loaded only where it is used
-    from enrich.offline.tagger import EntityTagger
+    from enrich.offline.tagger import Entity
 
 _TECHNIQUE_HEADS = FIELD_HEADS["methods"] - {
     "model", "network", "method", "framework", "architecture", "mechanism"
@@ -34,11 +35,11 @@ def _technique_phrase(text: str) -> bool:
     return text == text.lower() and head_word(text) in _TECHNIQUE_HEADS
 
 
-def tagged_methods(text: str, tagger: EntityTagger) -> list[tuple[int, int]]:
-    """Spans of the method names above that the tagger finds in `text`."""
+def tagged_methods(entities: Iterable[Entity]) -> list[tuple[int, int]]:
+    """Spans of the method names above among the tagger's `entities` of one abstract."""
     return [
         (entity.start, entity.end)
-        for entity in tagger.tag(text)
+        for entity in entities
         if entity.field == "methods"
         and (_marked_word(entity.text) or _technique_phrase(entity.text))
     ]
