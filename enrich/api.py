@@ -155,7 +155,7 @@ def recording(
     outcomes: Iterable[PaperOutcome], path: Path, provenance: Mapping[str, object]
 ) -> Iterator[PaperOutcome]:
     """Pass `outcomes` through, appending each one's papers.jsonl record to `path` first."""
-    with path.open("a", encoding="utf-8") as sink:
+    with path.open("w", encoding="utf-8") as sink:
         for outcome in outcomes:
             sink.write(json.dumps(paper_record(outcome, provenance), ensure_ascii=False) + "\n")
             sink.flush()
@@ -164,7 +164,7 @@ def recording(
 
 def write_run(
     folder: Path | str,
-    outcomes: Sequence[PaperOutcome],
+    outcomes: Iterable[PaperOutcome] | Path,
     extractor: Extractor,
     profiles: Sequence[Profile] = (),
     summary: RunSummary | None = None,
@@ -172,7 +172,8 @@ def write_run(
 ) -> Path:
     """Write a run folder as `enrich CORPUS --out FOLDER` does: papers.jsonl, profiles.json,
     run.json and the review outputs, published as one set (`on_wait` is called if another run
-    is writing the folder; this one then waits). Returns the folder."""
+    is writing the folder; this one then waits). `outcomes` may be a stream (each is written
+    as it comes) or a file of records `recording` wrote. Returns the folder."""
     out = Path(folder)
     provenance = extractor.provenance()
     figures = summary if summary is not None else extractor.summary()

@@ -7,7 +7,8 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -82,15 +83,24 @@ def shareable(path: str | Path) -> None:
     Path(path).chmod(0o666 & ~mask)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename, so readers never see half."""
+@contextmanager
+def atomic_file(path: Path) -> Iterator[TextIO]:
+    """A text file written a piece at a time into a temporary file in the same folder and
+    renamed over `path` when the block ends without error, so readers never see half of it;
+    on an error the temporary file is removed and `path` is left as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            yield handle
         shareable(tmp)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder and rename, so readers never see half."""
+    with atomic_file(path) as handle:
+        handle.write(text)

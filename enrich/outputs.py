@@ -4,17 +4,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from enrich.core.manifest import RunSummary
 from enrich.core.models import Profile
 from enrich.core.runids import new_run_id
-from enrich.export import atomic_write_text
+from enrich.export import atomic_file, atomic_write_text
 from enrich.pipeline import PaperOutcome, RunStats
 from enrich.providers import cost_usd
-from enrich.review import RunFiles
+from enrich.review import PAPERS_FILE, PROFILES_FILE, RUN_FILE, RunFiles
 
 
 def paper_record(outcome: PaperOutcome, provenance: Mapping[str, object]) -> dict[str, object]:
@@ -62,20 +63,27 @@ def run_summary(
 
 def write_outputs(
     folder: Path,
-    outcomes: Sequence[PaperOutcome],
+    outcomes: Iterable[PaperOutcome] | Path,
     provenance: Mapping[str, object],
     summary: RunSummary,
     profiles: Sequence[Profile] = (),
 ) -> RunFiles:
-    """Write papers.jsonl, profiles.json, then run.json, each atomically; return what was
-    written, so the review outputs are built without reading it back."""
-    records = [paper_record(o, provenance) for o in outcomes]
-    lines = (json.dumps(record, ensure_ascii=False) for record in records)
-    atomic_write_text(folder / "papers.jsonl", "".join(line + "\n" for line in lines))
+    """Write papers.jsonl (each outcome's record as it comes, or a file of records already
+    written, copied), profiles.json, then run.json, each atomically; return the run's files,
+    for the review outputs to read a page at a time."""
+    papers = folder / PAPERS_FILE
+    if isinstance(outcomes, Path):
+        with atomic_file(papers) as sink, outcomes.open(encoding="utf-8") as source:
+            shutil.copyfileobj(source, sink)
+    else:
+        with atomic_file(papers) as sink:
+            for outcome in outcomes:
+                sink.write(json.dumps(paper_record(outcome, provenance), ensure_ascii=False))
+                sink.write("\n")
     headers = [p.model_dump(mode="json") for p in profiles]
     atomic_write_text(
-        folder / "profiles.json", json.dumps(headers, indent=2, ensure_ascii=False) + "\n"
+        folder / PROFILES_FILE, json.dumps(headers, indent=2, ensure_ascii=False) + "\n"
     )
     run = summary.model_dump(mode="json")
-    atomic_write_text(folder / "run.json", json.dumps(run, indent=2, ensure_ascii=False) + "\n")
-    return RunFiles(folder, records, headers, run)
+    atomic_write_text(folder / RUN_FILE, json.dumps(run, indent=2, ensure_ascii=False) + "\n")
+    return RunFiles(folder, papers, headers, run)

@@ -50,9 +50,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     result = CliRunner().invoke(app, argv, env=env)
     assert result.exit_code == 0, result.output
     run = load_run(out)
-    target = next(r for r in run.records if (r.get("extraction") or {}).get("methods"))
+    records = list(run.records())
+    target = next(r for r in records if (r.get("extraction") or {}).get("methods"))
     target["abstract"] = str(target["abstract"]) + " " + INJECTED  # spans stay valid
-    tables = build_tables(run.records)
+    tables = build_tables(records)
     return Report(write_report(out, tables, run.profiles, run.run), tables, str(target["id"]))
 
 

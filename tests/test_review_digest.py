@@ -196,7 +196,9 @@ def corpus_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_sample_corpus_summary_has_a_section_per_profile(corpus_run: Path) -> None:
     run = load_run(corpus_run)
-    text = render_summary(run.tables(), run.profiles, run.run, run.records)
+    records = list(run.records())
+    text = render_summary(run.tables(), run.profiles, run.run, records)
+    assert text == (corpus_run / SUMMARY_FILE).read_text()  # the page-at-a-time summary.md
     assert len(run.profiles) == 5
     labels = [profile_label(p, i) for i, p in enumerate(run.profiles)]
     assert labels[:2] == ["Haiwen Hong", "Zhi-Hong Deng"]  # the others have no name: file stems
@@ -208,7 +210,7 @@ def test_sample_corpus_summary_has_a_section_per_profile(corpus_run: Path) -> No
     # Every paper listed under a profile file appears in that profile's section.
     for profile, label in zip(run.profiles, labels, strict=True):
         count = sum(
-            any(s.get("path") == profile["path"] for s in r["sources"]) for r in run.records
+            any(s.get("path") == profile["path"] for s in r["sources"]) for r in records
         )
         assert f"\n{count} papers in this run." in _section(text, f"## {label}")
     assert_tables_keep_their_columns(text)

@@ -115,7 +115,8 @@ def run(
         try:
             with terminate_as_interrupt(), progress if progress is not None else nullcontext():
                 stream = extractor.extract(corpus_result.papers, progress)
-                outcomes = list(recording(stream, partial, extractor.provenance()))
+                for _ in recording(stream, partial, extractor.provenance()):
+                    pass  # each record is on disk; none is held in memory
         except KeyboardInterrupt:
             err.print(
                 "interrupted: finished extractions are cached, and those of finished batches "
@@ -130,7 +131,7 @@ def run(
     stats = extractor.stats
     summary = extractor.summary()
     waiting = waiting_notice(err, out, quiet)
-    write_run(out, outcomes, extractor, corpus_result.profiles, summary, on_wait=waiting)
+    write_run(out, partial, extractor, corpus_result.profiles, summary, on_wait=waiting)
     if cache is not None and cache.write_failures:
         err.print(
             f"warning: {cache.write_failures} results could not be cached in "

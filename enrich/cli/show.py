@@ -14,7 +14,7 @@ from rich.table import Table
 
 from enrich.cli.papers import terminal_cell
 from enrich.core.schema import FIELDS
-from enrich.core.tables import GainRow, PaperRow, Tables, canonical
+from enrich.core.tables import GainRow, PaperRow, Tables, build_tables, canonical
 from enrich.errors import UsageError
 from enrich.review import load_run
 from enrich.review.digest import format_value, paper_profile_labels, paper_year
@@ -151,8 +151,8 @@ def _read(out_dir: Path, filters: Mapping[str, str]) -> tuple[Tables, int, dict[
         tables, in_run = read_tables(database, filters)
         labels = {p.paper_id: [x for x in p.profiles.split("; ") if x] for p in tables.papers}
         return tables, in_run, labels
-    run = load_run(out_dir)
-    return run.tables(), len(run.records), paper_profile_labels(run.records)
+    records = list(load_run(out_dir).records())
+    return build_tables(records), len(records), paper_profile_labels(records)
 
 
 def _order(view: PaperView) -> tuple[int, int, str]:

@@ -7,7 +7,9 @@ All are rebuilt from the run's own files (papers.jsonl, profiles.json, run.json)
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +27,49 @@ RUN_FILE = "run.json"
 
 @dataclass
 class RunFiles:
-    """What a run left in its folder, parsed."""
+    """What a run left in its folder: papers.jsonl (read a page at a time, never all at once),
+    profiles.json and run.json (parsed). `folder` is where review outputs go."""
 
     folder: Path
-    records: list[dict[str, Any]]
+    papers: Path
     profiles: list[dict[str, Any]] = field(default_factory=list)
     run: dict[str, Any] = field(default_factory=dict)
 
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Each paper record in file order; a line that is not one names its number."""
+        with self.papers.open("rb") as lines:
+            for number, raw in enumerate(lines, 1):
+                try:
+                    line = raw.decode("utf-8")
+                    record = json.loads(line) if line.strip() else None
+                except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
+                    reason = (
+                        "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.args[0]
+                    )
+                    raise UsageError(
+                        f"{self.papers}:{number}: not a JSON record ({reason})", _REWRITE
+                    ) from exc
+                if record is None:
+                    continue
+                problem = _shape_problem(record)
+                if problem is not None:
+                    raise UsageError(f"{self.papers}:{number}: {problem}", _REWRITE)
+                yield record
+
+    def pages(self, size: int) -> Iterator[list[dict[str, Any]]]:
+        """The records, `size` at a time."""
+        records = self.records()
+        while page := list(islice(records, size)):
+            yield page
+
+    def count(self) -> int:
+        """How many records there are (non-blank lines; `records` checks each one)."""
+        with self.papers.open("rb") as lines:
+            return sum(1 for raw in lines if raw.strip())
+
     def tables(self) -> Tables:
-        return build_tables(self.records)
+        """All rows at once: for a run small enough to hold (`enrich show` without sqlite)."""
+        return build_tables(list(self.records()))
 
 
 def _read_json(path: Path) -> Any:
@@ -66,31 +102,14 @@ def _shape_problem(record: object) -> str | None:
 
 
 def load_run(folder: Path) -> RunFiles:
-    """Read a run's folder; a missing or broken papers.jsonl (or profiles.json, run.json) names
-    the file, the line and the fix."""
+    """A run's folder, checked: a missing papers.jsonl, or a broken profiles.json or run.json,
+    names the file and the fix (papers.jsonl's lines are checked as they are read)."""
     papers = folder / PAPERS_FILE
     if not papers.is_file():
         raise UsageError(
             f"{papers}: no such file",
             f"pass the --out folder of a run, or create one with `enrich CORPUS --out {folder}`",
         )
-    records: list[dict[str, Any]] = []
-    with papers.open("rb") as lines:
-        for number, raw in enumerate(lines, 1):
-            try:
-                line = raw.decode("utf-8")
-                record = json.loads(line) if line.strip() else None
-            except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
-                reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.args[0]
-                raise UsageError(
-                    f"{papers}:{number}: not a JSON record ({reason})", _REWRITE
-                ) from exc
-            if record is None:
-                continue
-            problem = _shape_problem(record)
-            if problem is not None:
-                raise UsageError(f"{papers}:{number}: {problem}", _REWRITE)
-            records.append(record)
     profiles_path, run_path = folder / PROFILES_FILE, folder / RUN_FILE
     profiles = _read_json(profiles_path) if profiles_path.is_file() else []
     if not isinstance(profiles, list) or not all(isinstance(p, dict) for p in profiles):
@@ -102,4 +121,4 @@ def load_run(folder: Path) -> RunFiles:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "the file"
         raise UsageError(f"{run_path}: {where}: {first['msg']}", _REWRITE) from exc
-    return RunFiles(folder, records, list(profiles), dict(run))
+    return RunFiles(folder, papers, list(profiles), dict(run))

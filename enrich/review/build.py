@@ -10,10 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
-from enrich.review import RunFiles, load_run
-from enrich.review.digest import write_summary
-from enrich.review.html_report import write_report
-from enrich.review.tabular import SQLITE_FILE, write_csvs, write_sqlite
+from enrich.core.tables import Tables, build_tables
+from enrich.review import RunFiles, html_report, load_run
+from enrich.review.digest import write_tally
+from enrich.review.tabular import SQLITE_FILE, CsvWriter, SqliteWriter
+from enrich.review.tally import Tally
 from enrich.run_folder import publish
 
 T = TypeVar("T")
@@ -23,15 +24,28 @@ _REPORT_PAGES = ("report-*.html",)
 
 
 def write_review(files: RunFiles) -> dict[str, int]:
-    """CSV tables, enrich.sqlite, report.html and summary.md; returns {file: rows or papers}."""
-    tables = files.tables()
+    """CSV tables, enrich.sqlite, report.html (split into pages past `PAGE_PAPERS` papers)
+    and summary.md, from papers.jsonl read one report page of papers at a time, so memory
+    stays bounded whatever the corpus; returns {file: rows or papers}."""
     folder = files.folder
-    written = write_csvs(folder, tables)
-    counts = write_sqlite(folder / SQLITE_FILE, tables, files.run)
-    written[SQLITE_FILE] = sum(counts.values())
-    write_report(folder, tables, files.profiles, files.run)
-    written["report.html"] = len(tables.papers)
-    write_summary(folder, tables, files.profiles, files.run, files.records)
+    total = files.count()
+    tally = Tally(files.profiles)
+    with CsvWriter(folder) as csvs, SqliteWriter(folder / SQLITE_FILE, files.run) as db:
+        number = 0
+        for number, page in enumerate(files.pages(html_report.PAGE_PAPERS), 1):
+            tables = build_tables(page)
+            csvs.add(tables)
+            db.add(tables)
+            html_report.write_page(
+                folder, tables, files.profiles, files.run, number=number, total=total
+            )
+            tally.add(tables, page)
+        if number == 0:  # an empty run still has its (empty) report
+            html_report.write_page(folder, Tables(), files.profiles, files.run)
+    write_tally(folder, tally, files.run)
+    written = dict(csvs.counts)
+    written[SQLITE_FILE] = sum(db.counts.values())
+    written["report.html"] = tally.papers
     written["summary.md"] = len(files.profiles)
     return written
 

@@ -1,7 +1,8 @@
 """summary.md: the corpus at a glance, then one section per researcher profile.
 
 Pure and deterministic: the same run files give the same text (no clock, no I/O), except
-`write_summary`, which writes the text next to the run's other files.
+`write_summary`, which writes the text next to the run's other files. The figures come from a
+`Tally` (`review/tally.py`), added a page of papers at a time, so a corpus of any size fits.
 """
 
 from __future__ import annotations
@@ -12,17 +13,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from enrich.core.tables import GainRow, ItemRow, PaperRow, Tables, record_profiles
-from enrich.core.tables import profile_label as tables_profile_label
+from enrich.core.tables import GainRow, ItemRow, Tables, record_profiles
 from enrich.export import atomic_write_text
+from enrich.review.tally import Tally, paper_year, profile_label, surface
 
 SUMMARY_FILE = "summary.md"
 TOP_ITEMS = 10  # rows of each "most frequent" table
 GAIN_METRICS = 5  # metrics shown under "largest claimed gains"
-GAINS_PER_METRIC = 3
 THEMES_PER_YEAR = 3  # tasks / methods named per year in a profile's themes
 UNKNOWN_YEAR = "unknown"
-_YEAR = re.compile(r"^(\d{4})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _MD_ESCAPES = str.maketrans({
     "\\": "\\\\", "`": "\\`", "|": "\\|", "[": "\\[", "]": "\\]",
@@ -61,31 +60,7 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str
     return lines
 
 
-def paper_year(paper: PaperRow) -> int | None:
-    """The paper's year, else the year its date starts with ("--05-28" has none)."""
-    if paper.year is not None:
-        return paper.year
-    match = _YEAR.match(paper.date or "")
-    return int(match.group(1)) if match else None
-
-
-def profile_label(profile: Mapping[str, Any], index: int = 0) -> str:
-    """A profile's name, else its file's stem, else "profile N"."""
-    return tables_profile_label(profile.get("name"), profile.get("path"), f"profile {index + 1}")
-
-
-def profile_paper_ids(
-    profiles: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]]
-) -> list[list[str]]:
-    """For each profile, the ids of the papers listed under it, in record order: those whose
-    `record_profiles` include the profile's label (its researcher's name, else its file's stem),
-    so a run moved between folders keeps its profiles."""
-    by_label: dict[str, list[str]] = defaultdict(list)
-    for record in records:
-        for label in record_profiles(record):
-            by_label[label].append(str(record["id"]))
-    labels = [profile_label(profile, index) for index, profile in enumerate(profiles)]
-    return [list(dict.fromkeys(by_label.get(label, []))) for label in labels]
+__all__ = ["paper_year", "profile_label"]  # for the modules that show papers
 
 
 def paper_profile_labels(records: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
@@ -103,11 +78,7 @@ def top_names(items: Iterable[ItemRow], limit: int) -> list[tuple[str, int]]:
             papers[item.canonical].add(item.paper_id)
             surfaces[item.canonical][item.name] += 1
     ranked = sorted(papers, key=lambda key: (-len(papers[key]), key))[:limit]
-    return [(_surface(surfaces[key]), len(papers[key])) for key in ranked]
-
-
-def _surface(counts: Counter[str]) -> str:
-    return min(counts, key=lambda name: (-counts[name], name))
+    return [(surface(surfaces[key]), len(papers[key])) for key in ranked]
 
 
 def format_value(gain: GainRow) -> str:
@@ -119,26 +90,25 @@ def format_value(gain: GainRow) -> str:
     return number + unit if unit in {"%", "x", "\u00d7"} else f"{number} {unit}"
 
 
-def _backend_line(run: Mapping[str, Any], papers: Sequence[PaperRow]) -> str:
-    backend = run.get("backend") or "; ".join(sorted({p.backend for p in papers if p.backend}))
-    model = run.get("model") or "; ".join(sorted({p.model for p in papers if p.model}))
+def _backend_line(run: Mapping[str, Any], tally: Tally) -> str:
+    backend = run.get("backend") or "; ".join(sorted(tally.backends))
+    model = run.get("model") or "; ".join(sorted(tally.models))
     line = f"Extracted by backend {_code(backend or 'unknown')}, model {_code(model or 'unknown')}"
     extras = [f"{key.replace('_', ' ')} {md(run[key])}" for key in ("prompt_hash", "finished_at")
               if run.get(key)]  # fmt: skip
     return line + (f" ({', '.join(extras)})." if extras else ".")
 
 
-def _overview(tables: Tables, run: Mapping[str, Any]) -> list[str]:
-    status = Counter(p.status for p in tables.papers)
-    parts = [f"{len(tables.papers)} papers"]
-    parts += [f"{count} {md(name)}" for name, count in sorted(status.items()) if name]
+def _overview(tally: Tally, run: Mapping[str, Any]) -> list[str]:
+    parts = [f"{tally.papers} papers"]
+    parts += [f"{count} {md(name)}" for name, count in sorted(tally.status.items()) if name]
     return [
         "# Corpus summary",
         "",
-        _backend_line(run, tables.papers),
+        _backend_line(run, tally),
         "",
         f"{parts[0]} ({', '.join(parts[1:]) or 'no status'}); "
-        f"{len(tables.grounded_items())} extracted items, {len(tables.gains)} claimed gains.",
+        f"{tally.grounded_items} extracted items, {tally.gains} claimed gains.",
     ]
 
 
@@ -146,48 +116,38 @@ def _year_key(year: int | None) -> tuple[int, int]:
     return (1, 0) if year is None else (0, year)
 
 
-def _per_profile(
-    labels: Sequence[str],
-    members: Sequence[list[str]],
-    profiles: Sequence[Mapping[str, Any]],
-    tables: Tables,
-) -> list[str]:
-    years = {p.paper_id: paper_year(p) for p in tables.papers}
-    gains = Counter(g.paper_id for g in tables.gains)
+def _per_profile(tally: Tally, members: Sequence[list[str]]) -> list[str]:
     rows: list[list[object]] = []
-    for label, ids, profile in zip(labels, members, profiles, strict=True):
-        known = sorted(y for i in ids if (y := years.get(i)) is not None)
+    for label, ids, profile in zip(tally.labels, members, tally.profiles, strict=True):
+        papers = [tally.members[i] for i in ids]
+        known = sorted(p.year for p in papers if p.year is not None)
         span = f"{known[0]}-{known[-1]}" if known else None
-        rows.append([label, profile.get("category"), len(ids), sum(gains[i] for i in ids), span])
-    listed = {i for ids in members for i in ids}
-    loose = [p.paper_id for p in tables.papers if p.paper_id not in listed]
-    if loose:
-        rows.append(["(no profile)", None, len(loose), sum(gains[i] for i in loose), None])
+        gains = sum(p.gains for p in papers)
+        rows.append([label, profile.get("category"), len(ids), gains, span])
+    if tally.loose:
+        rows.append(["(no profile)", None, tally.loose, tally.loose_gains, None])
     headers = ["profile", "category", "papers", "gains", "years"]
     return ["## Papers per profile", "", *_table(headers, rows)]
 
 
-def _per_year(labels: Sequence[str], members: Sequence[list[str]], tables: Tables) -> list[str]:
-    years = {p.paper_id: paper_year(p) for p in tables.papers}
-    all_years = sorted(set(years.values()), key=_year_key)
+def _per_year(tally: Tally, members: Sequence[list[str]]) -> list[str]:
     rows: list[list[object]] = []
-    for year in all_years:
-        row: list[object] = [UNKNOWN_YEAR if year is None else year]
-        row.append(sum(1 for y in years.values() if y == year))
-        row += [sum(1 for i in ids if years.get(i) == year) for ids in members]
+    for year in sorted(tally.years, key=_year_key):
+        row: list[object] = [UNKNOWN_YEAR if year is None else year, tally.years[year]]
+        row += [sum(1 for i in ids if tally.members[i].year == year) for ids in members]
         rows.append(row)
-    return ["## Papers per year", "", *_table(["year", "all", *labels], rows)]
+    return ["## Papers per year", "", *_table(["year", "all", *tally.labels], rows)]
 
 
-def _frequent(tables: Tables) -> list[str]:
+def _frequent(tally: Tally) -> list[str]:
     lines = ["## Most frequent items", "", "Counted in distinct papers; spelling variants grouped."]
-    for title, items in (
-        ("Tasks", tables.field_items("tasks")),
-        ("Datasets", tables.field_items("datasets")),
-        ("Metrics", tables.field_items("metrics")),
-        ("Proposed methods", [i for i in tables.field_items("methods") if i.role == "proposed"]),
+    for title, key in (
+        ("Tasks", "tasks"),
+        ("Datasets", "datasets"),
+        ("Metrics", "metrics"),
+        ("Proposed methods", "proposed"),
     ):
-        ranked = top_names(items, len(items))
+        ranked = tally.names[key].ranked()
         shared = [row for row in ranked if row[1] > 1][:TOP_ITEMS]
         single = [row for row in ranked if row[1] == 1]
         lines += ["", f"### {title}", ""]
@@ -202,25 +162,21 @@ def _frequent(tables: Tables) -> list[str]:
     return lines
 
 
-def _gains(tables: Tables, titles: Mapping[str, str]) -> list[str]:
-    groups: dict[str, list[GainRow]] = defaultdict(list)
-    for gain in tables.gains:
-        if gain.metric_canonical:
-            groups[gain.metric_canonical].append(gain)
+def _gains(tally: Tally) -> list[str]:
+    groups = tally.metric_gains
     lines = ["## Largest claimed gains", ""]
     if not groups:
         return [*lines, "No gains with a named metric were extracted."]
-    ranked = sorted(groups, key=lambda key: (-len(groups[key]), key))[:GAIN_METRICS]
+    ranked = sorted(groups, key=lambda key: (-groups[key].count, key))[:GAIN_METRICS]
     lines.append(f"The {len(ranked)} metrics with the most claimed gains; largest values first.")
     for key in ranked:
-        rows = groups[key]
-        name = _surface(Counter(g.metric or key for g in rows))
-        best = sorted(rows, key=lambda g: (-g.value, titles.get(g.paper_id, ""), g.position))
-        lines += ["", f"### {md(name)} ({len(rows)} gain{'' if len(rows) == 1 else 's'})", ""]
+        group = groups[key]
+        name, count = surface(group.spellings), group.count
+        lines += ["", f"### {md(name)} ({count} gain{'' if count == 1 else 's'})", ""]
         lines += _table(
             ["value", "kind", "baseline", "dataset", "paper"],
-            [[format_value(g), g.kind, g.baseline, g.dataset, titles.get(g.paper_id)]
-             for g in best[:GAINS_PER_METRIC]],
+            [[format_value(g), g.kind, g.baseline, g.dataset, title]
+             for g, title in group.largest()],
         )  # fmt: skip
     return lines
 
@@ -240,13 +196,14 @@ def _named(ranked: Sequence[tuple[str, int]]) -> str:
     return ", ".join(name if count == 1 else f"{name} ({count})" for name, count in ranked)
 
 
-def _themes(ids: Sequence[str], tables: Tables, years: Mapping[str, int | None]) -> list[str]:
-    members = set(ids)
-    tasks = [i for i in tables.field_items("tasks") if i.paper_id in members]
-    methods = [i for i in tables.field_items("methods") if i.paper_id in members]
+def _themes(ids: Sequence[str], tally: Tally) -> list[str]:
+    papers = [tally.members[i] for i in ids]
+    tasks = [t for p in papers for t in p.tasks]
+    methods = [m for p in papers for m in p.methods]
+    years = {i: tally.members[i].year for i in ids}
     rows: list[list[object]] = []
-    for year in sorted({years.get(i) for i in ids}, key=_year_key):
-        in_year = {i for i in ids if years.get(i) == year}
+    for year in sorted(set(years.values()), key=_year_key):
+        in_year = {i for i in ids if years[i] == year}
         rows.append([
             UNKNOWN_YEAR if year is None else year, len(in_year),
             _named(top_names((t for t in tasks if t.paper_id in in_year), THEMES_PER_YEAR)),
@@ -258,24 +215,42 @@ def _themes(ids: Sequence[str], tables: Tables, years: Mapping[str, int | None])
 
 
 def _profile_section(
-    label: str, profile: Mapping[str, Any], ids: Sequence[str], tables: Tables
+    label: str, profile: Mapping[str, Any], ids: Sequence[str], tally: Tally
 ) -> list[str]:
-    years = {p.paper_id: paper_year(p) for p in tables.papers}
-    papers = {p.paper_id: p for p in tables.papers}
     lines = [f"## {md(label)}", "", _figures(profile), ""]
     if profile.get("path"):
         lines += [f"Source: {_code(profile['path'])}", ""]
     lines.append(f"{len(ids)} papers in this run.")
     if not ids:
         return lines
-    lines += ["", *_themes(ids, tables, years), "", "### Papers", ""]
-    order = sorted(ids, key=lambda i: (_year_key(years[i])[0], -(years[i] or 0), papers[i].title))
-    for paper_id in order:
-        paper, year = papers[paper_id], years[paper_id]
-        when = f" ({year})" if year is not None else ""
+    lines += ["", *_themes(ids, tally), "", "### Papers", ""]
+    papers = tally.members
+
+    def order(paper_id: str) -> tuple[int, int, str]:
+        year = papers[paper_id].year
+        return (_year_key(year)[0], -(year or 0), papers[paper_id].title)
+
+    for paper_id in sorted(ids, key=order):
+        paper = papers[paper_id]
+        when = f" ({paper.year})" if paper.year is not None else ""
         summary = md(paper.summary or "no summary")
         lines.append(f"- **{md(paper.title) or md(paper_id)}**{when} — {summary}")
     return lines
+
+
+def render_tally(tally: Tally, run: Mapping[str, Any]) -> str:
+    """The text of summary.md from a run's tally."""
+    members = tally.member_ids()
+    lines = _overview(tally, run)
+    if tally.profiles:
+        lines += ["", *_per_profile(tally, members)]
+    lines += ["", *_per_year(tally, members)]
+    lines += ["", *_frequent(tally), "", *_gains(tally)]
+    if tally.profiles:
+        lines += ["", "# Researcher profiles"]
+    for label, profile, ids in zip(tally.labels, tally.profiles, members, strict=True):
+        lines += ["", *_profile_section(label, profile, ids, tally)]
+    return "\n".join(lines) + "\n"
 
 
 def render_summary(
@@ -284,21 +259,17 @@ def render_summary(
     run: Mapping[str, Any],
     records: Sequence[Mapping[str, Any]],
 ) -> str:
-    """The text of summary.md for one run."""
-    labels = [profile_label(p, i) for i, p in enumerate(profiles)]
-    known = {p.paper_id for p in tables.papers}
-    members = [[i for i in ids if i in known] for ids in profile_paper_ids(profiles, records)]
-    titles = {p.paper_id: p.title for p in tables.papers}
-    lines = _overview(tables, run)
-    if profiles:
-        lines += ["", *_per_profile(labels, members, profiles, tables)]
-    lines += ["", *_per_year(labels, members, tables)]
-    lines += ["", *_frequent(tables), "", *_gains(tables, titles)]
-    if profiles:
-        lines += ["", "# Researcher profiles"]
-    for label, profile, ids in zip(labels, profiles, members, strict=True):
-        lines += ["", *_profile_section(label, profile, ids, tables)]
-    return "\n".join(lines) + "\n"
+    """The text of summary.md for a run held in memory."""
+    tally = Tally(profiles)
+    tally.add(tables, records)
+    return render_tally(tally, run)
+
+
+def write_tally(folder: Path, tally: Tally, run: Mapping[str, Any]) -> Path:
+    """Write summary.md into the run's folder (atomically); returns its path."""
+    path = folder / SUMMARY_FILE
+    atomic_write_text(path, render_tally(tally, run))
+    return path
 
 
 def write_summary(
@@ -308,7 +279,7 @@ def write_summary(
     run: Mapping[str, Any],
     records: Sequence[Mapping[str, Any]],
 ) -> Path:
-    """Write summary.md into the run's folder (atomically); returns its path."""
-    path = folder / SUMMARY_FILE
-    atomic_write_text(path, render_summary(tables, profiles, run, records))
-    return path
+    """Write summary.md for a run held in memory; returns its path."""
+    tally = Tally(profiles)
+    tally.add(tables, records)
+    return write_tally(folder, tally, run)

@@ -384,16 +384,39 @@ def render_report(
 PAGE_PAPERS = 2000
 
 
+def page_count(papers: int) -> int:
+    """Pages of a report of `papers` papers (one, even for none)."""
+    return max(1, -(-papers // PAGE_PAPERS))
+
+
+def write_page(
+    folder: Path,
+    tables: Tables,
+    profiles: Sequence[Mapping[str, Any]],
+    run: Mapping[str, Any],
+    *,
+    number: int = 1,
+    total: int | None = None,
+) -> Path:
+    """Write page `number` of a report of `total` papers (default: these tables' alone), which
+    holds `tables`, the papers from (number - 1) x `PAGE_PAPERS` on; return its path."""
+    total = len(tables.papers) if total is None else total
+    first = (number - 1) * PAGE_PAPERS
+    pager = _pager(number, page_count(total), first, len(tables.papers), total)
+    path = folder / page_name(number)
+    atomic_write_text(path, render_report(tables, profiles, run, pager))
+    return path
+
+
 def write_report(
     folder: Path, tables: Tables, profiles: Sequence[Mapping[str, Any]], run: Mapping[str, Any]
 ) -> Path:
-    """Write `report.html` (and report-2.html, ... past `PAGE_PAPERS` papers) into the run
-    folder atomically; return the first page's path."""
+    """Write `report.html` (and report-2.html, ... past `PAGE_PAPERS` papers) for a run held
+    in memory; return the first page's path."""
     total = len(tables.papers)
-    pages = max(1, -(-total // PAGE_PAPERS))
+    pages = page_count(total)
     for number in range(1, pages + 1):
         start = (number - 1) * PAGE_PAPERS
         page = _page(tables, start, start + PAGE_PAPERS) if pages > 1 else tables
-        pager = _pager(number, pages, start, len(page.papers), total)
-        atomic_write_text(folder / page_name(number), render_report(page, profiles, run, pager))
+        write_page(folder, page, profiles, run, number=number, total=total)
     return folder / REPORT_FILE

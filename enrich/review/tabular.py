@@ -17,12 +17,14 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import closing
+from contextlib import ExitStack, closing
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from enrich.core.tables import ITEM_FIELDS, GainRow, ItemRow, PaperRow, Tables
 from enrich.errors import EnrichError
-from enrich.export import atomic_write_text, csv_cell, shareable
+from enrich.export import atomic_file, csv_cell, shareable
 
 SQLITE_FILE = "enrich.sqlite"
 
@@ -60,6 +62,9 @@ def _columns(table: str) -> tuple[str, ...]:
     return METHOD_COLUMNS if table == "methods" else ITEM_COLUMNS
 
 
+_TABLES = ("papers", *ITEM_FIELDS, "gains")
+
+
 def _rows(tables: Tables) -> dict[str, Sequence[Row]]:
     """Rows per output table, in the order the files and tables are written (papers first)."""
     out: dict[str, Sequence[Row]] = {"papers": tables.papers}
@@ -86,16 +91,51 @@ def render_csv(columns: Sequence[str], rows: Iterable[tuple[object, ...]]) -> st
     return buffer.getvalue()
 
 
+class CsvWriter:
+    """papers.csv, methods.csv, tasks.csv, datasets.csv, metrics.csv and gains.csv (long tables
+    keyed by paper_id), a page of rows at a time; each file is renamed into place by `close`
+    (a failed run leaves the previous files)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._files = ExitStack()
+        self._writers: dict[str, Any] = {}
+        self.counts: dict[str, int] = {}
+        try:
+            for table in (*_TABLES,):
+                handle = self._files.enter_context(atomic_file(folder / f"{table}.csv"))
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow(_columns(table))
+                self._writers[table] = writer
+                self.counts[f"{table}.csv"] = 0
+        except BaseException:
+            self._files.close()
+            raise
+
+    def add(self, tables: Tables) -> None:
+        for table, rows in _rows(tables).items():
+            columns = _columns(table)
+            self._writers[table].writerows(
+                [csv_cell(value) for value in _values(row, columns)] for row in rows
+            )
+            self.counts[f"{table}.csv"] += len(rows)
+
+    def __enter__(self) -> CsvWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._files.__exit__(exc_type, exc, tb)  # renamed into place, or removed on an error
+
+
 def write_csvs(folder: Path, tables: Tables) -> dict[str, int]:
-    """Write papers.csv, methods.csv, tasks.csv, datasets.csv, metrics.csv and gains.csv
-    (long tables keyed by paper_id); return {file name: data row count}."""
-    counts: dict[str, int] = {}
-    for table, rows in _rows(tables).items():
-        columns = _columns(table)
-        text = render_csv(columns, (_values(row, columns) for row in rows))
-        atomic_write_text(folder / f"{table}.csv", text)
-        counts[f"{table}.csv"] = len(rows)
-    return counts
+    """The CSV files of a run held in memory; return {file name: data row count}."""
+    with CsvWriter(folder) as writer:
+        writer.add(tables)
+    return writer.counts
 
 
 # ------------------------------------------------------------------------------------- SQLite
@@ -190,62 +230,93 @@ def _run_values(run: Mapping[str, object]) -> tuple[object, ...]:
     return (*values, json.dumps(run, ensure_ascii=False))
 
 
-def _build(db: sqlite3.Connection, tables: Tables, runs: Sequence[Mapping[str, object]]) -> None:
-    db.execute("PRAGMA foreign_keys = ON")
-    for table, rows in _rows(tables).items():
-        columns = _columns(table)
-        for statement in _create_statements(table):
-            db.execute(statement)
-        marks = ", ".join("?" * len(columns))
-        quoted = ", ".join(f'"{c}"' for c in columns)
+def _insert(db: sqlite3.Connection, table: str, rows: Iterable[Row]) -> None:
+    columns = _columns(table)
+    marks = ", ".join("?" * len(columns))
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    try:
+        db.executemany(
+            f"INSERT INTO {table} ({quoted}) VALUES ({marks})",
+            (_values(row, columns) for row in rows),  # streamed: no second copy of the rows
+        )
+    except sqlite3.IntegrityError as exc:
+        raise EnrichError(
+            f"{table}: rows clash ({exc}): a repeated or unknown paper id",
+            "rerun `enrich CORPUS --out DIR` to rewrite it",
+        ) from exc
+
+
+class SqliteWriter:
+    """The database at `path` (usually OUT/enrich.sqlite) built from this run's rows, a page
+    at a time, keeping earlier runs' rows in `runs`. Built in a temporary file beside `path`
+    and renamed over it when the block ends, so a failure leaves the old database untouched."""
+
+    def __init__(self, path: Path, run: Mapping[str, object]) -> None:
+        self.path = path
+        self.runs: list[Mapping[str, object]] = []
+        seen: set[str] = set()
+        for candidate in [*_earlier_runs(path), run]:
+            key = _run_key(candidate)
+            if key is not None and key not in seen:
+                seen.add(key)
+                self.runs.append(candidate)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        self._tmp = Path(tmp_name)
+        self.counts: dict[str, int] = {}
         try:
+            self._db = sqlite3.connect(self._tmp)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            for table in _TABLES:
+                for statement in _create_statements(table):
+                    self._db.execute(statement)
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
+
+    def add(self, tables: Tables) -> None:
+        """One page's rows, committed together."""
+        with self._db:
+            for table, rows in _rows(tables).items():
+                _insert(self._db, table, rows)
+
+    def _finish(self) -> None:
+        db = self._db
+        with db:
+            db.execute(RUNS_TABLE)
+            marks = ", ".join("?" * (len(RUN_COLUMNS) + 1))
             db.executemany(
-                f"INSERT INTO {table} ({quoted}) VALUES ({marks})",
-                (_values(row, columns) for row in rows),  # streamed: no second copy of the rows
+                f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}, run_json) VALUES ({marks})",
+                [_run_values(run) for run in self.runs],
             )
-        except sqlite3.IntegrityError as exc:
-            raise EnrichError(
-                f"{table}: rows clash ({exc}): a repeated or unknown paper id",
-                "rerun `enrich CORPUS --out DIR` to rewrite it",
-            ) from exc
-    db.execute(RUNS_TABLE)
-    marks = ", ".join("?" * (len(RUN_COLUMNS) + 1))
-    db.executemany(
-        f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}, run_json) VALUES ({marks})",
-        [_run_values(run) for run in runs],
-    )
+        self.counts = {
+            name: int(db.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0])
+            for name in (*_TABLES, "runs")
+        }
+
+    def __enter__(self) -> SqliteWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        try:
+            if exc_type is None:
+                self._finish()
+        finally:
+            self._db.close()
+        if exc_type is not None:
+            self._tmp.unlink(missing_ok=True)
+            return
+        try:
+            shareable(self._tmp)
+            self._tmp.replace(self.path)
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
 
 
 def write_sqlite(path: Path, tables: Tables, run: Mapping[str, object]) -> dict[str, int]:
-    """Build the database at `path` (usually OUT/enrich.sqlite) from this run's rows, keeping
-    earlier runs' rows in `runs`; return {table: row count}. Built in a temporary file beside
-    `path` and renamed over it, so a failure leaves the old database untouched."""
-    runs: list[Mapping[str, object]] = []
-    seen: set[str] = set()
-    for candidate in [*_earlier_runs(path), run]:
-        key = _run_key(candidate)
-        if key is not None and key not in seen:
-            seen.add(key)
-            runs.append(candidate)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        db = sqlite3.connect(tmp)
-        try:
-            with db:
-                _build(db, tables, runs)
-            names = [*_rows(tables), "runs"]
-            counts = {
-                name: int(db.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0])
-                for name in names
-            }
-        finally:
-            db.close()
-        shareable(tmp)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return counts
+    """The database of a run held in memory; return {table: row count}."""
+    with SqliteWriter(path, run) as writer:
+        writer.add(tables)
+    return writer.counts
