@@ -47,7 +47,9 @@ def test_run_extracts_every_paper_then_reruns_from_cache(
     assert (run["prompt_tokens"], run["completion_tokens"]) == (134 * 100, 134 * 20)
     assert run["cost_usd"] is None  # no known price for a local model
 
-    again = runner.invoke(app, _argv(sample_corpus, fake_openai, tmp_path, "--json"), env=env)
+    # another gains policy applies after the cache: a rerun, every answer from the cache
+    argv = _argv(sample_corpus, fake_openai, tmp_path, "--json", "--gains", "both")
+    again = runner.invoke(app, argv, env=env)
     assert again.exit_code == 0, again.output
     assert fake_openai.count == 134  # nothing sent
     summary = json.loads(again.stdout)

@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("enrich.backends", "enrich.ingest", "enrich.review"),
     ("enrich.cache",),
     ("enrich.pipeline",),
-    ("enrich.outputs", "enrich.evaluation"),
+    ("enrich.outputs", "enrich.evaluation", "enrich.freshness"),
     ("enrich.api",),
     ("enrich",),  # the package's lazy exports (and __version__, which the CLI prints)
     ("enrich.cli",),

@@ -209,9 +209,7 @@ def test_sample_corpus_summary_has_a_section_per_profile(corpus_run: Path) -> No
     assert "134 papers (134 ok)" in text
     # Every paper listed under a profile file appears in that profile's section.
     for profile, label in zip(run.profiles, labels, strict=True):
-        count = sum(
-            any(s.get("path") == profile["path"] for s in r["sources"]) for r in records
-        )
+        count = sum(any(s.get("path") == profile["path"] for s in r["sources"]) for r in records)
         assert f"\n{count} papers in this run." in _section(text, f"## {label}")
     assert_tables_keep_their_columns(text)
 

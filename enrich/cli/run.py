@@ -38,6 +38,8 @@ from enrich.cli.papers import read_options, report
 from enrich.cli.progress import RichProgress, waiting_notice
 from enrich.cli.signals import terminate_as_interrupt
 from enrich.config import gain_policy, item_policy, resolve_settings
+from enrich.core.schema import schema_hash
+from enrich.freshness import finished_run, inputs_digest
 from enrich.ingest import read_corpus
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
 from enrich.run_folder import prepare
@@ -75,8 +77,10 @@ def run(
     prompt hash and cached flag), OUT/profiles.json and OUT/run.json (counts, cache hits,
     requests, retries, failures, tokens, cost when the model's price is known, wall time), then
     the review outputs: papers/methods/tasks/datasets/metrics/gains .csv, enrich.sqlite,
-    report.html and summary.md (`enrich report` rebuilds them). Results are cached, so an
-    unchanged rerun sends no requests and an interrupted run resumes where it stopped.
+    report.html and summary.md (`enrich report` rebuilds them). Results are cached, so a
+    rerun sends no request for what it has, and an interrupted run resumes where it stopped; a
+    rerun with nothing changed (corpus files, settings, prompts, enrich itself) and no failures
+    before finds OUT up to date and does nothing (--no-cache redoes it).
     """
     settings = resolve_settings(
         backend=backend,
@@ -89,12 +93,28 @@ def run(
     prepare(out)  # a folder that cannot be written fails now, not after the extraction
     cache = None if no_cache else ResultCache(settings.cache_dir)  # a broken cache, too
     err = Console(stderr=True, soft_wrap=True)
-    corpus_result = read_corpus(corpus, read_options(field, max_abstract_chars))
-    if not quiet:
-        report(corpus_result, err)
+    reading = read_options(field, max_abstract_chars)
     options = BackendOptions(concurrency, timeout, max_tokens, gguf, threads)
     try:
         engine = make_backend(settings, prompt, options, memory=cache, log_dir=out)
+        inputs = inputs_digest(corpus, reading, {
+            "identity": engine.identity(), "params": engine.params(), "prompt": prompt.hash,
+            "schema": schema_hash(), "gains": gains, "items": items,
+        })  # fmt: skip
+        done = None if no_cache else finished_run(out, inputs)
+        if done is not None:
+            if as_json:
+                typer.echo(json.dumps(done.model_dump(mode="json"), indent=2))
+            if not quiet:
+                err.print(
+                    f"{out} is up to date: run {done.run_id} read the same corpus files with "
+                    "the same settings, prompts and code, with no failures; nothing to do "
+                    "(--no-cache extracts again)", markup=False, highlight=False,
+                )  # fmt: skip
+            return
+        corpus_result = read_corpus(corpus, reading)
+        if not quiet:
+            report(corpus_result, err)
         endpoint = engine.identity().get("endpoint", "")
         if not quiet:
             where = f" · endpoint {endpoint}" if endpoint else ""
@@ -129,7 +149,7 @@ def run(
         if cache is not None:
             cache.close()
     stats = extractor.stats
-    summary = extractor.summary()
+    summary = extractor.summary().model_copy(update={"inputs_digest": inputs})
     waiting = waiting_notice(err, out, quiet)
     write_run(out, partial, extractor, corpus_result.profiles, summary, on_wait=waiting)
     if cache is not None and cache.write_failures:

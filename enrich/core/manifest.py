@@ -33,3 +33,5 @@ class RunSummary(BaseModel):
     completion_tokens: int = 0
     cost_usd: float | None = None
     wall_seconds: float = 0.0
+    # what the outputs depend on (`enrich/freshness.py`): an unchanged rerun is skipped
+    inputs_digest: str | None = None
