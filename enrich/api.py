@@ -17,7 +17,6 @@ environment > default, read when called.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from enrich.core.manifest import RunSummary
 from enrich.core.models import Paper, Profile
 from enrich.core.prompting import PromptSet
 from enrich.core.schema import GainPolicy, ItemPolicy, schema_hash
-from enrich.outputs import paper_record, run_summary, write_outputs
+from enrich.outputs import paper_record, record_line, run_summary, write_outputs
 from enrich.pipeline import PaperOutcome, Progress, RunStats, run_extraction
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
 from enrich.review.build import publish_run, write_review
@@ -157,7 +156,7 @@ def recording(
     """Pass `outcomes` through, appending each one's papers.jsonl record to `path` first."""
     with path.open("w", encoding="utf-8") as sink:
         for outcome in outcomes:
-            sink.write(json.dumps(paper_record(outcome, provenance), ensure_ascii=False) + "\n")
+            sink.write(record_line(paper_record(outcome, provenance)))
             sink.flush()
             yield outcome
 

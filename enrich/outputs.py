@@ -11,6 +11,7 @@ from pathlib import Path
 
 from enrich.core.manifest import RunSummary
 from enrich.core.models import Profile
+from enrich.core.records import PaperRecord
 from enrich.core.runids import new_run_id
 from enrich.export import atomic_file, atomic_write_text
 from enrich.pipeline import PaperOutcome, RunStats
@@ -18,19 +19,24 @@ from enrich.providers import cost_usd
 from enrich.review import PAPERS_FILE, PROFILES_FILE, RUN_FILE, RunFiles
 
 
-def paper_record(outcome: PaperOutcome, provenance: Mapping[str, object]) -> dict[str, object]:
+def paper_record(outcome: PaperOutcome, provenance: Mapping[str, object]) -> PaperRecord:
     """Paper fields, the grounded extraction, status, and what produced it."""
-    return {
-        **outcome.paper.model_dump(mode="json"),
-        "status": outcome.status,
-        "error": outcome.error,
-        "extraction": None
-        if outcome.extraction is None
-        else outcome.extraction.model_dump(mode="json"),
-        **provenance,
-        "cached": outcome.cached,
-        "warnings": outcome.warnings,
-    }
+    return PaperRecord.model_validate(
+        {
+            **dict(outcome.paper),  # the fields as they are: nothing validated twice
+            "status": outcome.status,
+            "error": outcome.error,
+            "extraction": outcome.extraction,
+            **provenance,
+            "cached": outcome.cached,
+            "warnings": outcome.warnings,
+        }
+    )
+
+
+def record_line(record: PaperRecord) -> str:
+    """One papers.jsonl line."""
+    return record.model_dump_json() + "\n"
 
 
 def run_summary(
@@ -78,8 +84,7 @@ def write_outputs(
     else:
         with atomic_file(papers) as sink:
             for outcome in outcomes:
-                sink.write(json.dumps(paper_record(outcome, provenance), ensure_ascii=False))
-                sink.write("\n")
+                sink.write(record_line(paper_record(outcome, provenance)))
     headers = [p.model_dump(mode="json") for p in profiles]
     atomic_write_text(
         folder / PROFILES_FILE, json.dumps(headers, indent=2, ensure_ascii=False) + "\n"

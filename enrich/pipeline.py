@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from functools import cache
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from enrich.backends.base import Backend, ExtractRequest, ExtractResult, ResultCallback, Usage
 from enrich.cache import ResultCache
@@ -19,6 +19,7 @@ from enrich.core.grounding import RuleItem, ground
 from enrich.core.keys import extraction_key
 from enrich.core.models import Paper
 from enrich.core.prompting import PromptSet
+from enrich.core.records import Status
 from enrich.core.schema import (
     Extraction,
     GainPolicy,
@@ -36,8 +37,6 @@ from enrich.offline.tagged import tagged_methods
 
 if TYPE_CHECKING:  # numpy and crfsuite load with the tagger, only when rules complete an answer
     from enrich.offline.tagger import EntityTagger
-
-Status = Literal["ok", "failed", "skipped"]
 
 
 @dataclass

@@ -144,7 +144,7 @@ def test_an_unwritable_output_folder_fails_before_any_extraction(
             lambda out: (out / "papers.jsonl").write_text(
                 json.dumps({"id": "p1", "extraction": "oops"}) + "\n"
             ),
-            ":1: its extraction is str",
+            ":1: not a paper record (",
         ),
         (lambda out: (out / "profiles.json").write_text('["a", "b"]'), "profiles.json: not a list"),
         (lambda out: (out / "profiles.json").write_text("{broken"), "profiles.json: not readable"),

@@ -51,10 +51,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     assert result.exit_code == 0, result.output
     run = load_run(out)
     records = list(run.records())
-    target = next(r for r in records if (r.get("extraction") or {}).get("methods"))
-    target["abstract"] = str(target["abstract"]) + " " + INJECTED  # spans stay valid
+    target = next(r for r in records if r.extraction is not None and r.extraction.methods)
+    target.abstract = target.abstract + " " + INJECTED  # spans stay valid
     tables = build_tables(records)
-    return Report(write_report(out, tables, run.profiles, run.run), tables, str(target["id"]))
+    return Report(write_report(out, tables, run.profiles, run.run), tables, target.id)
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def test_report_names_the_missing_or_broken_file(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"{tmp_path / 'papers.jsonl'}: no such file" in result.stderr
     assert "enrich CORPUS --out" in result.stderr
-    (tmp_path / "papers.jsonl").write_text('{"id": "a", "title": "A"}\n{broken\n')
+    (tmp_path / "papers.jsonl").write_text('{"id": "a", "title": "A", "status": "ok"}\n{broken\n')
     (tmp_path / "summary.md").write_text("earlier summary")
     result = runner.invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 2

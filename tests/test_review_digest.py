@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from enrich.cli import app as enrich_app
 from enrich.cli.show import FilterError, show
+from enrich.core.records import PaperRecord
 from enrich.core.tables import build_tables
 from enrich.errors import UsageError
 from enrich.review import load_run
@@ -32,7 +33,8 @@ RUN = {"backend": "offline", "model": "offline-abc123", "prompt_hash": "p1", "pa
 
 
 def _item(name: str, role: str | None = None) -> dict[str, Any]:
-    item: dict[str, Any] = {"name": name, "text": name, "span": {"start": 0, "end": len(name)}}
+    span = {"start": 0, "end": len(name), "match": "exact"}
+    item: dict[str, Any] = {"name": name, "text": name, "span": span}
     return item | ({"role": role} if role else {})
 
 
@@ -41,8 +43,14 @@ def _gain(
 ) -> dict[str, Any]:
     return {
         "metric": metric, "value": value, "unit": unit, "kind": kind, "baseline": None,
-        "baseline_value": None, "dataset": dataset, "text": f"{value}", "span": None,
+        "baseline_value": None, "dataset": dataset, "text": f"{value}",
+        "span": {"start": 0, "end": len(f"{value}"), "match": "exact"},
     }  # fmt: skip
+
+
+def _typed(records: list[dict[str, Any]]) -> list[PaperRecord]:
+    """The records as a run reads them from papers.jsonl."""
+    return [PaperRecord.model_validate(record) for record in records]
 
 
 def _record(
@@ -77,14 +85,14 @@ RECORDS = [
             methods=[_item("GammaParser", "proposed")], tasks=[_item("dependency parsing")],
             datasets=[_item("Penn Treebank")], metrics=[_item("LAS")],
             gains=[_gain("LAS", 1.2, "pp", "delta", "Penn Treebank")]),
-    _record("r4", "Delta Net", 2023, [B], None,
+    _record("r4", "Delta Net", 2023, [B], "",
             methods=[_item("DeltaNet", "proposed")], tasks=[_item("image classification")],
             datasets=[_item("CIFAR-10")], metrics=[_item("accuracy")]),
 ]  # fmt: skip
 
 
 def _summary() -> str:
-    return render_summary(build_tables(RECORDS), PROFILES, RUN, RECORDS)
+    return render_summary(build_tables(_typed(RECORDS)), PROFILES, RUN, _typed(RECORDS))
 
 
 def _section(text: str, heading: str) -> str:
@@ -103,7 +111,7 @@ def test_header_names_backend_and_counts() -> None:
 def test_ungrounded_items_are_neither_counted_nor_listed() -> None:
     ghost = [{"field": "datasets", "value": "GhostSet", "reason": "not found in the abstract"}]
     records = [r | {"extraction": r["extraction"] | {"ungrounded": ghost}} for r in RECORDS]
-    text = render_summary(build_tables(records), PROFILES, RUN, records)
+    text = render_summary(build_tables(_typed(records)), PROFILES, RUN, _typed(records))
     assert "18 extracted items" in text  # as without them
     assert "GhostSet" not in text
 
@@ -172,7 +180,7 @@ def test_one_section_per_profile_with_figures_themes_and_summaries() -> None:
 
 def test_summary_is_deterministic_and_written_atomically(tmp_path: Path) -> None:
     assert _summary() == _summary()
-    path = write_summary(tmp_path, build_tables(RECORDS), PROFILES, RUN, RECORDS)
+    path = write_summary(tmp_path, build_tables(_typed(RECORDS)), PROFILES, RUN, _typed(RECORDS))
     assert path == tmp_path / SUMMARY_FILE
     assert path.read_text(encoding="utf-8") == _summary()
     assert [p.name for p in tmp_path.iterdir()] == [SUMMARY_FILE]
@@ -180,7 +188,7 @@ def test_summary_is_deterministic_and_written_atomically(tmp_path: Path) -> None
 
 def test_profile_matched_by_name_when_paths_differ() -> None:
     moved = [dict(PROFILES[0], path="elsewhere/a.txt"), PROFILES[1]]
-    text = render_summary(build_tables(RECORDS), moved, RUN, RECORDS)
+    text = render_summary(build_tables(_typed(RECORDS)), moved, RUN, _typed(RECORDS))
     assert "| Ada Lovelace | CS | 2 | 3 | 2021-2022 |" in text
 
 
@@ -209,7 +217,7 @@ def test_sample_corpus_summary_has_a_section_per_profile(corpus_run: Path) -> No
     assert "134 papers (134 ok)" in text
     # Every paper listed under a profile file appears in that profile's section.
     for profile, label in zip(run.profiles, labels, strict=True):
-        count = sum(any(s.get("path") == profile["path"] for s in r["sources"]) for r in records)
+        count = sum(any(s.path == profile["path"] for s in r.sources) for r in records)
         assert f"\n{count} papers in this run." in _section(text, f"## {label}")
     assert_tables_keep_their_columns(text)
 

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from enrich.cli import app
+from enrich.core.records import PaperRecord
 from enrich.core.tables import build_tables
 from enrich.errors import EnrichError
 from enrich.review import load_run
@@ -31,6 +32,11 @@ def _item(name: str, start: int, end: int, role: str | None = None) -> dict[str,
     if role:
         item["role"] = role
     return item
+
+
+def _typed(records: list[dict[str, Any]]) -> list[PaperRecord]:
+    """The records as a run reads them from papers.jsonl."""
+    return [PaperRecord.model_validate(record) for record in records]
 
 
 def _record(
@@ -101,7 +107,7 @@ RECORDS = [
             "ungrounded": [],
         },
     ),
-    _record("p3", "An abstract the backend failed on.", None, status="error", error="timeout"),
+    _record("p3", "An abstract the backend failed on.", None, status="failed", error="timeout"),
 ]
 RUN = {"finished_at": "2024-06-01T00:00:00+00:00", "backend": "offline", "model": "offline-test",
        "endpoint": "", "prompt_hash": "p", "schema_hash": "s", "papers": 3, "extracted": 2,
@@ -133,7 +139,7 @@ def test_hand_made_spans_are_right() -> None:
 
 
 def test_csvs_hold_long_rows_keyed_by_paper(tmp_path: Path) -> None:
-    counts = write_csvs(tmp_path, build_tables(RECORDS))
+    counts = write_csvs(tmp_path, build_tables(_typed(RECORDS)))
     assert counts == {f"{t}.csv": n for t, n in EXPECTED.items()}
 
     header, papers = _read_csv(tmp_path / "papers.csv")
@@ -142,7 +148,7 @@ def test_csvs_hold_long_rows_keyed_by_paper(tmp_path: Path) -> None:
     assert papers[0]["authors"] == "A. One; B. Two" and papers[0]["profiles"] == "Ann"
     assert papers[0]["abstract"] == P1 and papers[0]["has_code"] == "false"
     assert (papers[2]["status"], papers[2]["error"], papers[2]["summary"]) == (
-        "error",
+        "failed",
         "timeout",
         "",
     )
@@ -176,7 +182,7 @@ def test_csvs_hold_long_rows_keyed_by_paper(tmp_path: Path) -> None:
 
 
 def test_sqlite_matches_csvs_and_keeps_run_history(tmp_path: Path) -> None:
-    tables = build_tables(RECORDS)
+    tables = build_tables(_typed(RECORDS))
     csv_counts = write_csvs(tmp_path, tables)
     db_path = tmp_path / "enrich.sqlite"
     counts = write_sqlite(db_path, tables, RUN)
@@ -211,7 +217,7 @@ def test_sqlite_matches_csvs_and_keeps_run_history(tmp_path: Path) -> None:
     # The same run again is not a new run; a later run is added after it.
     assert write_sqlite(db_path, tables, RUN)["runs"] == 1
     later = {**RUN, "finished_at": "2024-06-02T00:00:00+00:00"}
-    fewer = build_tables(RECORDS[:1])
+    fewer = build_tables(_typed(RECORDS[:1]))
     counts = write_sqlite(db_path, fewer, later)
     assert counts["runs"] == 2 and counts["papers"] == 1 and counts["methods"] == 1  # FooNet
     with closing(sqlite3.connect(db_path)) as db:
@@ -221,8 +227,8 @@ def test_sqlite_matches_csvs_and_keeps_run_history(tmp_path: Path) -> None:
 
 def test_failed_sqlite_build_keeps_the_old_database(tmp_path: Path) -> None:
     db_path = tmp_path / "enrich.sqlite"
-    write_sqlite(db_path, build_tables(RECORDS), RUN)
-    repeated = build_tables([RECORDS[0], RECORDS[0]])
+    write_sqlite(db_path, build_tables(_typed(RECORDS)), RUN)
+    repeated = build_tables(_typed([RECORDS[0], RECORDS[0]]))
     with pytest.raises(EnrichError, match="repeated or unknown paper id"):
         write_sqlite(db_path, repeated, {**RUN, "finished_at": "later"})
     assert _db_counts(db_path) == {**EXPECTED, "runs": 1}

@@ -10,12 +10,12 @@ so report.html can list them apart; the tables, counts and summaries read `field
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
 
-from enrich.core.schema import FIELDS
+from enrich.core.records import PaperRecord
+from enrich.core.schema import FIELDS, Extraction
 from enrich.core.textmatch import normalize
 
 ITEM_FIELDS = FIELDS  # the item tables, one per extracted field
@@ -119,75 +119,70 @@ def _joined(values: Iterable[object]) -> str:
     return "; ".join(str(v) for v in values if v)
 
 
-def _opt_canonical(name: object) -> str | None:
-    return canonical(name) if isinstance(name, str) and name.strip() else None
+def _opt_canonical(name: str | None) -> str | None:
+    return canonical(name) if name and name.strip() else None
 
 
-def record_profiles(record: Mapping[str, Any]) -> list[str]:
+def record_profiles(record: PaperRecord) -> list[str]:
     """The labels of the researcher profiles listing a paper: its sources read from a profile
     dump, by the researcher's name, else the dump's file stem. The one rule for profile
     membership: the tables, summary.md and `enrich show` all read it."""
     return list(
         dict.fromkeys(
-            profile_label(s.get("profile"), s.get("path"))
-            for s in record.get("sources") or []
-            if s.get("format") == "profile"
+            profile_label(s.profile, s.path) for s in record.sources if s.format == "profile"
         )
     )
 
 
-def paper_row(record: Mapping[str, Any]) -> PaperRow:
-    extraction = record.get("extraction") or {}
-    profiles = record_profiles(record)
-    code = record.get("code_urls") or []
+def paper_row(record: PaperRecord) -> PaperRow:
+    extraction = record.extraction
     return PaperRow(
-        paper_id=str(record["id"]),
-        title=str(record.get("title") or ""),
-        authors=_joined(record.get("authors") or []),
-        year=record.get("year"),
-        date=record.get("date"),
-        category=record.get("category"),
-        profiles=_joined(profiles),
-        has_code=record.get("has_code"),
-        code_url=code[0] if code else None,
-        url=record.get("url"),
-        doi=record.get("doi"),
-        arxiv_id=record.get("arxiv_id"),
-        status=str(record.get("status") or ""),
-        error=record.get("error"),
-        backend=record.get("backend"),
-        model=record.get("model"),
-        summary=extraction.get("summary") or None,
-        abstract=str(record.get("abstract") or ""),
+        paper_id=record.id,
+        title=record.title,
+        authors=_joined(record.authors),
+        year=record.year,
+        date=record.date,
+        category=record.category,
+        profiles=_joined(record_profiles(record)),
+        has_code=record.has_code,
+        code_url=record.code_urls[0] if record.code_urls else None,
+        url=record.url,
+        doi=record.doi,
+        arxiv_id=record.arxiv_id,
+        status=record.status,
+        error=record.error,
+        backend=record.backend,
+        model=record.model,
+        summary=(extraction.summary or None) if extraction else None,
+        abstract=record.abstract,
     )
 
 
-def _item_rows(paper_id: str, extraction: Mapping[str, Any]) -> list[ItemRow]:
+def _item_rows(paper_id: str, extraction: Extraction) -> list[ItemRow]:
     rows: list[ItemRow] = []
     for name in ITEM_FIELDS:
         position = 0
-        for item in extraction.get(name) or []:
-            span = item.get("span") or {}
+        for item in getattr(extraction, name):
             rows.append(
                 ItemRow(
                     paper_id=paper_id,
                     field=name,
                     position=position,
-                    name=item["name"],
-                    canonical=canonical(item["name"]),
-                    text=item.get("text") or item["name"],
-                    start=span.get("start"),
-                    end=span.get("end"),
+                    name=item.name,
+                    canonical=canonical(item.name),
+                    text=item.text or item.name,
+                    start=item.span.start,
+                    end=item.span.end,
                     grounded=True,
-                    role=item.get("role"),
-                    source=item.get("source"),
+                    role=getattr(item, "role", None),
+                    source=item.source,
                 )
             )
             position += 1
-        for missing in extraction.get("ungrounded") or []:
-            if missing.get("field") != name:
+        for missing in extraction.ungrounded:
+            if missing.field != name:
                 continue
-            value = str(missing.get("value") or "")
+            value = missing.value
             rows.append(
                 ItemRow(paper_id, name, position, value, canonical(value), "", None, None, False)
             )
@@ -195,40 +190,37 @@ def _item_rows(paper_id: str, extraction: Mapping[str, Any]) -> list[ItemRow]:
     return rows
 
 
-def _gain_rows(paper_id: str, extraction: Mapping[str, Any]) -> list[GainRow]:
-    rows: list[GainRow] = []
-    for position, gain in enumerate(extraction.get("gains") or []):
-        span = gain.get("span") or {}
-        rows.append(
-            GainRow(
-                paper_id=paper_id,
-                position=position,
-                metric=gain.get("metric"),
-                metric_canonical=_opt_canonical(gain.get("metric")),
-                value=float(gain["value"]),
-                unit=gain.get("unit"),
-                kind=str(gain.get("kind") or ""),
-                baseline=gain.get("baseline"),
-                baseline_value=gain.get("baseline_value"),
-                dataset=gain.get("dataset"),
-                dataset_canonical=_opt_canonical(gain.get("dataset")),
-                text=str(gain.get("text") or ""),
-                start=span.get("start"),
-                end=span.get("end"),
-                grounded=bool(span),
-                source=gain.get("source"),
-            )
+def _gain_rows(paper_id: str, extraction: Extraction) -> list[GainRow]:
+    return [
+        GainRow(
+            paper_id=paper_id,
+            position=position,
+            metric=gain.metric,
+            metric_canonical=_opt_canonical(gain.metric),
+            value=gain.value,
+            unit=gain.unit,
+            kind=gain.kind,
+            baseline=gain.baseline,
+            baseline_value=gain.baseline_value,
+            dataset=gain.dataset,
+            dataset_canonical=_opt_canonical(gain.dataset),
+            text=gain.text,
+            start=gain.span.start,
+            end=gain.span.end,
+            grounded=True,
+            source=gain.source,
         )
-    return rows
+        for position, gain in enumerate(extraction.gains)
+    ]
 
 
-def build_tables(records: Sequence[Mapping[str, Any]]) -> Tables:
-    """Rows for every paper record of a run (papers.jsonl lines, parsed)."""
+def build_tables(records: Iterable[PaperRecord]) -> Tables:
+    """Rows for every paper record of a run (papers.jsonl, read as `PaperRecord`s)."""
     tables = Tables()
     for record in records:
         row = paper_row(record)
         tables.papers.append(row)
-        extraction = record.get("extraction") or {}
-        tables.items.extend(_item_rows(row.paper_id, extraction))
-        tables.gains.extend(_gain_rows(row.paper_id, extraction))
+        if record.extraction is not None:
+            tables.items.extend(_item_rows(row.paper_id, record.extraction))
+            tables.gains.extend(_gain_rows(row.paper_id, record.extraction))
     return tables

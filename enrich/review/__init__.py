@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from enrich.core.manifest import RunSummary
-from enrich.core.schema import FIELDS
+from enrich.core.records import PaperRecord
 from enrich.core.tables import Tables, build_tables
 from enrich.errors import UsageError
 
@@ -35,7 +35,7 @@ class RunFiles:
     profiles: list[dict[str, Any]] = field(default_factory=list)
     run: dict[str, Any] = field(default_factory=dict)
 
-    def records(self) -> Iterator[dict[str, Any]]:
+    def records(self) -> Iterator[PaperRecord]:
         """Each paper record in file order; a line that is not one names its number."""
         with self.papers.open("rb") as lines:
             for number, raw in enumerate(lines, 1):
@@ -51,12 +51,15 @@ class RunFiles:
                     ) from exc
                 if record is None:
                     continue
-                problem = _shape_problem(record)
-                if problem is not None:
-                    raise UsageError(f"{self.papers}:{number}: {problem}", _REWRITE)
-                yield record
+                try:
+                    yield PaperRecord.model_validate(record)
+                except ValidationError as exc:
+                    raise UsageError(
+                        f"{self.papers}:{number}: not a paper record ({_first_error(exc)})",
+                        _REWRITE,
+                    ) from exc
 
-    def pages(self, size: int) -> Iterator[list[dict[str, Any]]]:
+    def pages(self, size: int) -> Iterator[list[PaperRecord]]:
         """The records, `size` at a time."""
         records = self.records()
         while page := list(islice(records, size)):
@@ -81,24 +84,14 @@ def _read_json(path: Path) -> Any:
         ) from exc
 
 
-_LISTS = (*FIELDS, "gains", "ungrounded", "cleared", "rejected")
 _REWRITE = "rerun `enrich CORPUS --out DIR` to rewrite it"
 
 
-def _shape_problem(record: object) -> str | None:
-    """What makes a papers.jsonl line something other than a paper record, or None."""
-    if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-        return "not a paper record (no id)"
-    extraction = record.get("extraction")
-    if extraction is None:
-        return None
-    if not isinstance(extraction, dict):
-        return f"its extraction is {type(extraction).__name__}, not an object"
-    for name in _LISTS:
-        items = extraction.get(name, [])
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            return f"its extraction's {name} is not a list of objects"
-    return None
+def _first_error(exc: ValidationError) -> str:
+    """The first problem pydantic found, as `where: what`."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the record"
+    return f"{where}: {first['msg']}"
 
 
 def load_run(folder: Path) -> RunFiles:
@@ -118,7 +111,5 @@ def load_run(folder: Path) -> RunFiles:
     try:
         RunSummary.model_validate(run)  # the figures have their types; older files load
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the file"
-        raise UsageError(f"{run_path}: {where}: {first['msg']}", _REWRITE) from exc
+        raise UsageError(f"{run_path}: {_first_error(exc)}", _REWRITE) from exc
     return RunFiles(folder, papers, list(profiles), dict(run))

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from enrich.core.records import PaperRecord
 from enrich.core.tables import GainRow, ItemRow, Tables, record_profiles
 from enrich.export import atomic_write_text
 from enrich.review.tally import Tally, paper_year, profile_label, surface
@@ -63,9 +64,9 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str
 __all__ = ["paper_year", "profile_label"]  # for the modules that show papers
 
 
-def paper_profile_labels(records: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+def paper_profile_labels(records: Sequence[PaperRecord]) -> dict[str, list[str]]:
     """paper id -> the labels of the profiles it is listed under (`record_profiles`)."""
-    return {str(record["id"]): record_profiles(record) for record in records}
+    return {record.id: record_profiles(record) for record in records}
 
 
 def top_names(items: Iterable[ItemRow], limit: int) -> list[tuple[str, int]]:
@@ -257,7 +258,7 @@ def render_summary(
     tables: Tables,
     profiles: Sequence[Mapping[str, Any]],
     run: Mapping[str, Any],
-    records: Sequence[Mapping[str, Any]],
+    records: Sequence[PaperRecord],
 ) -> str:
     """The text of summary.md for a run held in memory."""
     tally = Tally(profiles)
@@ -277,7 +278,7 @@ def write_summary(
     tables: Tables,
     profiles: Sequence[Mapping[str, Any]],
     run: Mapping[str, Any],
-    records: Sequence[Mapping[str, Any]],
+    records: Sequence[PaperRecord],
 ) -> Path:
     """Write summary.md for a run held in memory; returns its path."""
     tally = Tally(profiles)

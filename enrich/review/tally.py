@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from enrich.core.records import PaperRecord
 from enrich.core.tables import GainRow, ItemRow, PaperRow, Tables, record_profiles
 from enrich.core.tables import profile_label as tables_profile_label
 
@@ -123,7 +124,7 @@ class Tally:
         self.loose = 0  # papers no profile lists
         self.loose_gains = 0
 
-    def add(self, tables: Tables, records: Sequence[Mapping[str, Any]]) -> None:
+    def add(self, tables: Tables, records: Sequence[PaperRecord]) -> None:
         """One page: its records (for profile membership) and the tables built from them."""
         items: dict[str, list[ItemRow]] = defaultdict(list)
         for item in tables.items:
@@ -132,7 +133,7 @@ class Tally:
         gains: dict[str, list[GainRow]] = defaultdict(list)
         for gain in tables.gains:
             gains[gain.paper_id].append(gain)
-        labels = {str(r["id"]): record_profiles(r) for r in records}
+        labels = {r.id: record_profiles(r) for r in records}
         for paper in tables.papers:
             self._add_paper(paper, items[paper.paper_id], gains[paper.paper_id], labels)
 
