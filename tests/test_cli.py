@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -122,3 +123,26 @@ def test_a_command_line_imports_only_the_command_it_names() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines() == [f"enrich {__version__}", "[]"]
+
+
+def test_run_and_eval_declare_the_engine_options_once() -> None:
+    """Every engine option reaches both commands from one declaration: same flag, help and
+    default; the commands receive them as one `EngineOptions`."""
+    import typer.main
+
+    from enrich.cli.engine import EngineOptions
+
+    group = typer.main.get_command(app)
+    commands = group.commands  # type: ignore[attr-defined]
+
+    def engine_params(command: Any) -> dict[str, tuple[object, ...]]:
+        return {
+            p.name: (tuple(p.opts), p.help, p.default)
+            for p in command.params
+            if p.name in EngineOptions.__dataclass_fields__
+        }
+
+    run_params, eval_params = engine_params(commands["run"]), engine_params(commands["eval"])
+    assert list(run_params) == list(EngineOptions.__dataclass_fields__)
+    assert run_params == eval_params
+    assert run_params["provider"][0] == ("--provider",) and run_params["gains"][2] == "rules"

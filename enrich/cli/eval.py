@@ -9,28 +9,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from enrich.backends.factory import BackendOptions, make_backend
+from enrich.backends.factory import make_backend
 from enrich.cache import ResultCache
+from enrich.cli.engine import DEFAULTS, EngineOptions, engine_options
 from enrich.cli.eval_view import show_comparison, show_run, show_runs
-from enrich.cli.options import (
-    BackendOpt,
-    BaseUrlOpt,
-    CacheDirOpt,
-    ConcurrencyOpt,
-    GainsOpt,
-    GgufOpt,
-    ItemsOpt,
-    MaxTokensOpt,
-    ModelOpt,
-    NoCacheOpt,
-    PromptsOpt,
-    ProviderOpt,
-    QuietOpt,
-    ThreadsOpt,
-    TimeoutOpt,
-)
+from enrich.cli.options import QuietOpt
 from enrich.cli.signals import terminate_as_interrupt
-from enrich.config import gain_policy, item_policy, resolve_settings
+from enrich.config import gain_policy, item_policy
 from enrich.core.comparison import compare_runs, gate_failures
 from enrich.core.gold import check_gold
 from enrich.core.schema import schema_hash
@@ -46,7 +31,7 @@ from enrich.evaluation import (
     predict,
     save_run,
 )
-from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
+from enrich.prompt_files import load_prompt_set
 
 eval_app = typer.Typer(
     help="Score extraction against hand-labeled gold (GOLD_FORMAT records); every run is "
@@ -77,6 +62,7 @@ def _check(path: Path, prompts: Path) -> None:
     typer.echo(f"{path}: {records} records, no problems")
 
 
+@engine_options
 def evaluate_command(
     ctx: typer.Context,
     gold: Annotated[
@@ -94,20 +80,7 @@ def evaluate_command(
             "predicts nothing.",
         ),
     ] = None,
-    backend: BackendOpt = "auto",
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    provider: ProviderOpt = None,
-    concurrency: ConcurrencyOpt = None,
-    timeout: TimeoutOpt = None,
-    max_tokens: MaxTokensOpt = None,
-    gguf: GgufOpt = None,
-    threads: ThreadsOpt = None,
-    prompts: PromptsOpt = DEFAULT_PROMPTS_DIR / "extract",
-    gains: GainsOpt = "rules",
-    items: ItemsOpt = "both",
-    cache_dir: CacheDirOpt = None,
-    no_cache: NoCacheOpt = False,
+    engine: EngineOptions = DEFAULTS,
     compare: Annotated[
         str | None,
         typer.Option(metavar="RUN|last", help="Compare with a saved run (id, file, or last)."),
@@ -144,7 +117,7 @@ def evaluate_command(
     if ctx.invoked_subcommand is not None:
         return
     if check_gold is not None:
-        _check(check_gold, prompts)
+        _check(check_gold, engine.prompts)
         return
     if max_drop is not None and compare is None:
         raise UsageError("--max-drop needs a run to compare with", "add --compare last")
@@ -156,26 +129,22 @@ def evaluate_command(
         meta = {"backend": "predictions", "model": None, "prompt_hash": None,
                 "predictions_file": str(predictions)}  # fmt: skip
     else:
-        prompt = load_prompt_set(prompts)
-        settings = resolve_settings(
-            backend=backend,
-            model=model,
-            base_url=base_url,
-            cache_dir=cache_dir,
-            provider=provider,
-        )
-        cache = None if no_cache else ResultCache(settings.cache_dir)
-        options = BackendOptions(concurrency, timeout, max_tokens, gguf, threads)
+        prompt = load_prompt_set(engine.prompts)
+        settings = engine.settings()
+        policies = gain_policy(engine.gains), item_policy(engine.items)
+        cache = None if engine.no_cache else ResultCache(settings.cache_dir)
         try:
-            engine = make_backend(settings, prompt, options, memory=cache, log_dir=runs_dir)
+            backend = make_backend(
+                settings, prompt, engine.backend_options(), memory=cache, log_dir=runs_dir
+            )
             try:
                 with terminate_as_interrupt():
                     result = predict(
-                        gold_set.records, engine, prompt, cache,
-                        gains=gain_policy(gains), items=item_policy(items),
+                        gold_set.records, backend, prompt, cache,
+                        gains=policies[0], items=policies[1],
                     )  # fmt: skip
             finally:
-                engine.close()
+                backend.close()
         except KeyboardInterrupt:
             err.print("interrupted: finished extractions are cached; rerun to continue")
             raise typer.Exit(130) from None
@@ -184,9 +153,9 @@ def evaluate_command(
                 cache.close()
         labels = result.labels
         meta = {
-            "backend": engine.name, "model": engine.model, "prompt_hash": prompt.hash,
-            "schema_hash": schema_hash(), "gains_policy": gains, "items_policy": items,
-            **result.engine_figures(),
+            "backend": backend.name, "model": backend.model, "prompt_hash": prompt.hash,
+            "schema_hash": schema_hash(), "gains_policy": engine.gains,
+            "items_policy": engine.items, **result.engine_figures(),
         }  # fmt: skip
         if result.failures and not quiet:
             err.print(f"{len(result.failures)} abstracts failed to extract (scored as empty)")

@@ -12,58 +12,28 @@ import typer
 from rich.console import Console
 
 from enrich.api import Extractor, partial_file, recording, write_run
-from enrich.backends.factory import BackendOptions, make_backend
+from enrich.backends.factory import make_backend
 from enrich.cache import ResultCache
-from enrich.cli.options import (
-    BackendOpt,
-    BaseUrlOpt,
-    CacheDirOpt,
-    ConcurrencyOpt,
-    CorpusArg,
-    FieldOpt,
-    GainsOpt,
-    GgufOpt,
-    ItemsOpt,
-    MaxAbstractCharsOpt,
-    MaxTokensOpt,
-    ModelOpt,
-    NoCacheOpt,
-    PromptsOpt,
-    ProviderOpt,
-    QuietOpt,
-    ThreadsOpt,
-    TimeoutOpt,
-)
+from enrich.cli.engine import DEFAULTS, EngineOptions, engine_options
+from enrich.cli.options import CorpusArg, FieldOpt, MaxAbstractCharsOpt, QuietOpt
 from enrich.cli.papers import read_options, report
 from enrich.cli.progress import RichProgress, waiting_notice
 from enrich.cli.signals import terminate_as_interrupt
-from enrich.config import gain_policy, item_policy, resolve_settings
+from enrich.config import gain_policy, item_policy
 from enrich.core.schema import schema_hash
 from enrich.freshness import finished_run, inputs_digest
 from enrich.ingest import read_corpus
-from enrich.prompt_files import DEFAULT_PROMPTS_DIR, load_prompt_set
+from enrich.prompt_files import load_prompt_set
 from enrich.run_folder import prepare
 
 
+@engine_options
 def run(
     corpus: CorpusArg,
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")] = Path(
         "enriched"
     ),
-    backend: BackendOpt = "auto",
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    provider: ProviderOpt = None,
-    concurrency: ConcurrencyOpt = None,
-    timeout: TimeoutOpt = None,
-    max_tokens: MaxTokensOpt = None,
-    gguf: GgufOpt = None,
-    threads: ThreadsOpt = None,
-    cache_dir: CacheDirOpt = None,
-    no_cache: NoCacheOpt = False,
-    prompts: PromptsOpt = DEFAULT_PROMPTS_DIR / "extract",
-    gains: GainsOpt = "rules",
-    items: ItemsOpt = "both",
+    engine: EngineOptions = DEFAULTS,
     field: FieldOpt = None,
     max_abstract_chars: MaxAbstractCharsOpt = None,
     quiet: QuietOpt = False,
@@ -82,26 +52,22 @@ def run(
     rerun with nothing changed (corpus files, settings, prompts, enrich itself) and no failures
     before finds OUT up to date and does nothing (--no-cache redoes it).
     """
-    settings = resolve_settings(
-        backend=backend,
-        model=model,
-        base_url=base_url,
-        cache_dir=cache_dir,
-        provider=provider,
-    )
-    prompt = load_prompt_set(prompts)
+    settings = engine.settings()
+    policies = gain_policy(engine.gains), item_policy(engine.items)
+    prompt = load_prompt_set(engine.prompts)
     prepare(out)  # a folder that cannot be written fails now, not after the extraction
-    cache = None if no_cache else ResultCache(settings.cache_dir)  # a broken cache, too
+    cache = None if engine.no_cache else ResultCache(settings.cache_dir)  # a broken cache, too
     err = Console(stderr=True, soft_wrap=True)
     reading = read_options(field, max_abstract_chars)
-    options = BackendOptions(concurrency, timeout, max_tokens, gguf, threads)
     try:
-        engine = make_backend(settings, prompt, options, memory=cache, log_dir=out)
+        backend = make_backend(
+            settings, prompt, engine.backend_options(), memory=cache, log_dir=out
+        )
         inputs = inputs_digest(corpus, reading, {
-            "identity": engine.identity(), "params": engine.params(), "prompt": prompt.hash,
-            "schema": schema_hash(), "gains": gains, "items": items,
+            "identity": backend.identity(), "params": backend.params(), "prompt": prompt.hash,
+            "schema": schema_hash(), "gains": engine.gains, "items": engine.items,
         })  # fmt: skip
-        done = None if no_cache else finished_run(out, inputs)
+        done = None if engine.no_cache else finished_run(out, inputs)
         if done is not None:
             if as_json:
                 typer.echo(json.dumps(done.model_dump(mode="json"), indent=2))
@@ -115,22 +81,22 @@ def run(
         corpus_result = read_corpus(corpus, reading)
         if not quiet:
             report(corpus_result, err)
-        endpoint = engine.identity().get("endpoint", "")
+        endpoint = backend.identity().get("endpoint", "")
         if not quiet:
             where = f" · endpoint {endpoint}" if endpoint else ""
-            if engine.name == "openai" and settings.backend == "openai":
+            if backend.name == "openai" and settings.backend == "openai":
                 where += f" · provider {settings.provider}"
-            origin = getattr(engine, "origin", "")
+            origin = getattr(backend, "origin", "")
             why = f" — {settings.reason}" if settings.reason else ""
             err.print(
-                f"backend: {engine.name} · model {engine.model}{where}"
+                f"backend: {backend.name} · model {backend.model}{where}"
                 + (f" · {origin}" if origin else why),
                 markup=False, highlight=False,
             )  # fmt: skip
         progress: RichProgress | None = None
         if not quiet and not as_json:
-            progress = RichProgress(err, endpoint=endpoint, model=engine.model)
-        extractor = Extractor(engine, prompt, cache, gain_policy(gains), item_policy(items))
+            progress = RichProgress(err, endpoint=endpoint, model=backend.model)
+        extractor = Extractor(backend, prompt, cache, *policies)
         partial = partial_file(out)
         try:
             with terminate_as_interrupt(), progress if progress is not None else nullcontext():
@@ -144,7 +110,7 @@ def run(
             )  # fmt: skip
             raise typer.Exit(130) from None
         finally:
-            engine.close()
+            backend.close()
     finally:
         if cache is not None:
             cache.close()
