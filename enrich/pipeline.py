@@ -6,9 +6,11 @@ run accounts for all of its input. Each finished extraction is cached the moment
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import TYPE_CHECKING, Protocol
@@ -148,20 +150,52 @@ def _rules(abstracts: Sequence[str], gains: GainPolicy, with_rules: bool) -> dic
     }
 
 
+@cache
+def _rule_worker() -> Executor:
+    """Where the rules run while requests are in flight: a forked process where the platform
+    has one (its own core: the rules are CPU work, the requests' wait is not), else a thread.
+    One per process, kept for its life, so the tagger loads once."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_quiet_worker,
+        )
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich-rules")
+
+
+def _quiet_worker() -> None:
+    """Ctrl-C reaches the whole process group: the run stops it, the worker just ends."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _extract_beside_rules(
     backend: Backend,
     requests: Sequence[ExtractRequest],
     on_result: ResultCallback,
-    rules: Callable[[], dict[str, _Rules]],
+    abstracts: Sequence[str],
+    gains: GainPolicy,
+    with_rules: bool,
 ) -> dict[str, _Rules]:
-    """Send `requests` while the rules run in a worker thread: the requests mostly wait on
-    the network, so the rules' CPU time (the tagger's first load included) costs no wall time."""
+    """Send `requests` while the rules run in a worker: the requests mostly wait on the
+    network, so the rules' CPU time (the tagger's first load included) costs no wall time."""
+    if not with_rules and gains == "model":
+        if requests:
+            backend.extract(requests, on_result=on_result)
+        return {}
     if not requests:
-        return rules()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich-rules") as pool:
-        found = pool.submit(rules)
+        return _rules(abstracts, gains, with_rules)
+    found = _rule_worker().submit(_rules, abstracts, gains, with_rules)
+    try:
         backend.extract(requests, on_result=on_result)
+    except BaseException:
+        found.cancel()
+        raise
+    try:
         return found.result()
+    except BrokenExecutor:  # the worker died (killed, out of memory): do the rules here
+        _rule_worker.cache_clear()
+        return _rules(abstracts, gains, with_rules)
 
 
 def _grounded(
@@ -241,10 +275,7 @@ def run_extraction(
         dict.fromkeys(o.paper.abstract for o, k in zip(outcomes, keys, strict=True) if k)
     )
     rules = _extract_beside_rules(
-        backend,
-        list(pending.values()),
-        on_result,
-        lambda: _rules(abstracts, gains, with_rules) if with_rules or gains != "model" else {},
+        backend, list(pending.values()), on_result, abstracts, gains, with_rules
     )
     for outcome, paper_key in zip(outcomes, keys, strict=True):
         if paper_key is None:

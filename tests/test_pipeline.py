@@ -294,3 +294,52 @@ def test_baselines_the_answer_left_out_come_from_the_tagger(prompt: PromptSet) -
         ("MemFT", "model"), ("Qwen2.5-Math", "rules"), ("GRPO", "rules"),
     ]  # fmt: skip
     assert [m.name for m in alone.extraction.methods] == ["MemFT"]
+
+
+def test_rules_run_in_another_process_while_requests_are_in_flight(prompt: PromptSet) -> None:
+    """With requests to send, the rules of a batch run in the forked worker (its own core);
+    without, here; the items are the same either way."""
+    import os
+
+    from enrich import pipeline
+
+    abstract = "We propose DeepCF, which beats Collaborative Filtering (CF) on the hit rate."
+    papers = [_paper("p7", abstract)]
+    sent, _ = run_extraction(papers, FakeBackend(prompt, [_response("X")]), prompt, items="both")
+    inline = pipeline._rules([abstract], "rules", True)
+    worker = pipeline._rule_worker()
+    assert worker.submit(os.getpid).result() != os.getpid()
+    assert sent[0].extraction is not None
+    extraction = sent[0].extraction
+    from_rules = {
+        (item.span.start, item.span.end)
+        for item in [*extraction.methods, *extraction.metrics]
+        if item.source == "rules"
+    }
+    assert from_rules == {(i.start, i.end) for i in inline[abstract].items}
+    assert {"DeepCF", "Collaborative Filtering (CF)"} <= {m.name for m in extraction.methods}
+
+
+def test_a_dead_rule_worker_costs_nothing_but_time(
+    prompt: PromptSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import BrokenExecutor, Future
+
+    from enrich import pipeline
+
+    class DeadWorker:
+        def submit(self, *args: object) -> Future[object]:
+            future: Future[object] = Future()
+            future.set_exception(BrokenExecutor("worker killed"))
+            return future
+
+    monkeypatch.setattr(pipeline, "_rule_worker", lambda: DeadWorker())
+    monkeypatch.setattr(pipeline._rule_worker, "cache_clear", lambda: None, raising=False)
+    abstract = "We propose DeepCF and report a 5.2% gain in hit rate."
+    (outcome,), _ = run_extraction(
+        [_paper("p8", abstract)], FakeBackend(prompt, [_response("X")]), prompt,
+        gains="rules", items="both",
+    )  # fmt: skip
+    assert outcome.extraction is not None
+    assert [g.value for g in outcome.extraction.gains] == [5.2]  # the rules ran here instead
+    assert "DeepCF" in {m.name for m in outcome.extraction.methods}
