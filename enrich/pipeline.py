@@ -7,6 +7,7 @@ run accounts for all of its input. Each finished extraction is cached the moment
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import time
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from enrich.core.schema import (
     ModelGain,
     schema_hash,
 )
+from enrich.lifetime import die_with_parent
 from enrich.offline.acronyms import defined_terms
 from enrich.offline.coined import coined_names
 from enrich.offline.gains import find_gains
@@ -160,13 +162,16 @@ def _rule_worker() -> Executor:
             max_workers=1,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_quiet_worker,
+            initargs=(os.getpid(),),
         )
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich-rules")
 
 
-def _quiet_worker() -> None:
-    """Ctrl-C reaches the whole process group: the run stops it, the worker just ends."""
+def _quiet_worker(parent: int) -> None:
+    """Ctrl-C reaches the whole process group: the run stops it, the worker just ends; and
+    the worker dies with the run, even a killed one (it would hold the run's pipes open)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
 
 
 def _extract_beside_rules(

@@ -17,7 +17,7 @@ PACKAGE = ROOT / "enrich"
 # Lowest first. A module may import its own package's modules and those of lower layers only.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("enrich.core", "enrich.errors"),
-    ("enrich.providers",),
+    ("enrich.providers", "enrich.lifetime"),
     (
         "enrich.readers",
         "enrich.offline",

@@ -52,7 +52,8 @@ def test_enrich_runs_against_llama_cpp_server(llama_server: LlamaServer, tmp_pat
     assert run["prompt_tokens"] > 0 and run["completion_tokens"] > 0
     assert run["requests"] == 4  # json_schema rejected once, then JSON mode for each abstract
 
-    again = runner.invoke(app, argv, env={"OPENAI_API_KEY": ""})
+    # another gains policy applies after the cache: a rerun, every answer from the cache
+    again = runner.invoke(app, [*argv, "--gains", "both"], env={"OPENAI_API_KEY": ""})
     assert again.exit_code == 0
     summary = json.loads(again.stdout)
     assert (summary["cache_hits"], summary["requests"]) == (3, 0)

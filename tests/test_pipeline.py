@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -343,3 +346,29 @@ def test_a_dead_rule_worker_costs_nothing_but_time(
     assert outcome.extraction is not None
     assert [g.value for g in outcome.extraction.gains] == [5.2]  # the rules ran here instead
     assert "DeepCF" in {m.name for m in outcome.extraction.methods}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_rule_worker_dies_with_a_killed_run() -> None:
+    """A `kill -9` of a run leaves no worker behind holding its pipes."""
+    script = (
+        "import os, sys, time\n"
+        "from enrich import pipeline\n"
+        "print(pipeline._rule_worker().submit(os.getpid).result(), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert run.stdout is not None
+        worker = int(run.stdout.readline())
+        run.kill()
+        run.communicate(timeout=20)  # returns only once no process holds the pipes
+    finally:
+        if run.poll() is None:
+            run.kill()
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{worker}").exists()

@@ -203,6 +203,11 @@ def test_sqlite_matches_csvs_and_keeps_run_history(tmp_path: Path) -> None:
             "SELECT canonical, COUNT(DISTINCT paper_id) FROM datasets GROUP BY canonical"
         ).fetchall()
         assert grouped == [("imagenet 1k", 2)]
+        # a paper's profiles are a JSON array, so no name is ever split at a separator
+        listed = db.execute(
+            "SELECT p.paper_id, j.value FROM papers p, json_each(p.profiles) j ORDER BY 1"
+        ).fetchall()
+        assert listed[0] == ("p1", "Ann")
         barnet = db.execute("SELECT * FROM methods WHERE name = 'BarNet'").fetchone()
         assert barnet is None  # ungrounded: listed in papers.jsonl, never a table row
         assert db.execute("SELECT year, has_code FROM papers WHERE paper_id = 'p1'").fetchone() == (

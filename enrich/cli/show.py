@@ -149,7 +149,7 @@ def _read(out_dir: Path, filters: Mapping[str, str]) -> tuple[Tables, int, dict[
     database = out_dir / SQLITE_FILE
     if database.is_file():
         tables, in_run = read_tables(database, filters)
-        labels = {p.paper_id: [x for x in p.profiles.split("; ") if x] for p in tables.papers}
+        labels = {p.paper_id: list(p.profiles) for p in tables.papers}
         return tables, in_run, labels
     records = list(load_run(out_dir).records())
     return build_tables(records), len(records), paper_profile_labels(records)

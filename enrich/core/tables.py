@@ -37,7 +37,9 @@ class PaperRow:
     year: int | None
     date: str | None
     category: str | None
-    profiles: str  # "; "-joined labels (`profile_label`) of the profiles listing the paper
+    # labels (`profile_label`) of the profiles listing the paper: "; "-joined in papers.csv,
+    # a JSON array in enrich.sqlite
+    profiles: tuple[str, ...]
     has_code: bool | None
     code_url: str | None
     url: str | None
@@ -143,7 +145,7 @@ def paper_row(record: PaperRecord) -> PaperRow:
         year=record.year,
         date=record.date,
         category=record.category,
-        profiles=_joined(record_profiles(record)),
+        profiles=tuple(record_profiles(record)),
         has_code=record.has_code,
         code_url=record.code_urls[0] if record.code_urls else None,
         url=record.url,

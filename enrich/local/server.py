@@ -7,29 +7,26 @@ SIGKILL), so no server outlives the run that started it.
 
 from __future__ import annotations
 
-import ctypes
 import importlib
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
 from enrich.errors import BackendError, ConfigError
+from enrich.lifetime import parent_death_hook
 
 N_CTX = 8192  # a ~2,000-token prompt, a long abstract and a 1,024-token answer fit
 READY_TIMEOUT_S = 180.0
 _STOP_TIMEOUT_S = 5.0
 _POLL_S = 0.2
 _START_ATTEMPTS = 3
-_PR_SET_PDEATHSIG = 1
 _INSTALL = "pip install 'enrich[local]'"
 
 
@@ -39,25 +36,6 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """A pre-exec hook that makes the kernel kill the child when enrich dies.
-
-    SIGKILL, not SIGTERM: on SIGTERM the server first finishes the request it is generating,
-    and with enrich gone nobody would follow up.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
-
-    def hook() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-    return hook
 
 
 def _server_environment() -> dict[str, str]:
@@ -171,7 +149,7 @@ class LocalServer:
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
-            preexec_fn=_die_with_parent(),  # the hook only calls prctl
+            preexec_fn=parent_death_hook(),  # the hook only calls prctl
         )
         try:
             while _served_model(base_url) is None:

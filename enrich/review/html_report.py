@@ -137,7 +137,7 @@ def _when(paper: PaperRow) -> str:
 
 
 def _profiles(paper: PaperRow) -> list[str]:
-    return [name for name in paper.profiles.split("; ") if name]
+    return list(paper.profiles)
 
 
 def _link(url: str | None, label: str) -> str:

@@ -78,6 +78,8 @@ def _row(kind: type[R], columns: Sequence[str], values: Sequence[Any], **extra: 
     for name in _BOOLEANS:
         if fields.get(name) is not None:
             fields[name] = bool(fields[name])
+    if "profiles" in fields:  # a JSON array (`tabular.sql_value`)
+        fields["profiles"] = tuple(json.loads(fields["profiles"] or "[]"))
     return kind(**fields, **extra)
 
 

@@ -78,6 +78,16 @@ def _values(row: Row, columns: Sequence[str]) -> tuple[object, ...]:
     return tuple(getattr(row, column) for column in columns)
 
 
+def csv_value(value: object) -> object:
+    """A row value as a CSV cell: a list of names "; "-joined."""
+    return "; ".join(value) if isinstance(value, tuple) else value
+
+
+def sql_value(value: object) -> object:
+    """A row value as an SQLite value: a list of names as a JSON array (`json_each` reads it)."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, tuple) else value
+
+
 # ---------------------------------------------------------------------------------------- CSV
 
 
@@ -115,7 +125,7 @@ class CsvWriter:
         for table, rows in _rows(tables).items():
             columns = _columns(table)
             self._writers[table].writerows(
-                [csv_cell(value) for value in _values(row, columns)] for row in rows
+                [csv_cell(csv_value(value)) for value in _values(row, columns)] for row in rows
             )
             self.counts[f"{table}.csv"] += len(rows)
 
@@ -237,7 +247,8 @@ def _insert(db: sqlite3.Connection, table: str, rows: Iterable[Row]) -> None:
     try:
         db.executemany(
             f"INSERT INTO {table} ({quoted}) VALUES ({marks})",
-            (_values(row, columns) for row in rows),  # streamed: no second copy of the rows
+            # streamed: no second copy of the rows
+            (tuple(map(sql_value, _values(row, columns))) for row in rows),
         )
     except sqlite3.IntegrityError as exc:
         raise EnrichError(
