@@ -32,7 +32,7 @@ def _at(field: str, surface: str, pos: int = 0, abstract: str = ABSTRACT) -> Ite
 
 PAPER = PaperRow(
     paper_id="p1", title="A title", authors="Ann; Bob", year=2024, date="2024-05-01",
-    category="CV", profiles="Ann", has_code=True, code_url="https://github.com/a/b",
+    category="CV", profiles=("Ann",), has_code=True, code_url="https://github.com/a/b",
     url=None, doi=None, arxiv_id=None, status="ok", error=None, backend="offline",
     model="m", summary="One line.", abstract=ABSTRACT,
 )  # fmt: skip
@@ -97,7 +97,7 @@ def test_corpus_text_is_escaped_everywhere() -> None:
         title=f'Title "quoted" {evil}',
         authors=f"<b>Ann</b>; {evil}",
         category='CV"><img src=x onerror=alert(1)>',
-        profiles=f"Ann; {evil}",
+        profiles=("Ann", evil),
         code_url="javascript:alert(1)",
         url="https://example.org/?a=1&b=<2>",
         summary=evil,
@@ -135,7 +135,7 @@ def test_page_parts_and_write_report(tmp_path: Path) -> None:
         "ImageNet-1k", "imagenet 1k", "top-1 accuracy", 50, 64, True,
     )  # fmt: skip
     tables = Tables(
-        [_paper(), _paper(paper_id="p2", category=None, year=None, profiles="")], items, [gain]
+        [_paper(), _paper(paper_id="p2", category=None, year=None, profiles=())], items, [gain]
     )
     run = {"backend": "offline", "model": "offline-x", "papers": 2}
     path = write_report(tmp_path, tables, [{"name": "Ann"}, {"name": "Zed"}], run)
