@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from enrich.cli.papers import terminal_cell
-from enrich.core.schema import FIELDS
+from enrich.core.registry import EXTRACTED, FIELDS
 from enrich.core.tables import GainRow, PaperRow, Tables, build_tables, canonical
 from enrich.errors import UsageError
 from enrich.review import load_run
@@ -107,12 +107,13 @@ def _row_json(view: PaperView, metric: str | None) -> dict[str, Any]:
 
 def _papers_table(views: Sequence[PaperView], metric: str | None, title: str) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False, expand=True)
-    for column in ("title", "year", "profile", "methods", "datasets", "metrics", "best gain"):
+    shown = [spec.name for spec in EXTRACTED if spec.shown]
+    for column in ("title", "year", "profile", *shown, "best gain"):
         table.add_column(column, overflow="fold", style="bold" if column == "title" else None)
     for view in views:
         year = paper_year(view.paper)
         cells = [view.paper.title, "" if year is None else str(year), ", ".join(view.profiles)]
-        cells += [", ".join(view.listed(name)) for name in ("methods", "datasets", "metrics")]
+        cells += [", ".join(view.listed(name)) for name in shown]
         cells.append(_gain_text(_best(_metric_gains(view, metric))))
         table.add_row(*(terminal_cell(c) for c in cells))
     return table

@@ -17,6 +17,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from enrich.core.registry import EXTRACTED
+from enrich.core.registry import FIELDS as REGISTERED_FIELDS
+
 MethodRole = Literal["proposed", "baseline", "used"]
 GainKind = Literal["delta", "score", "ratio"]
 Source = Literal["model", "rules"]  # who found an item: the backend, or a deterministic rule
@@ -27,8 +30,8 @@ MatchKind = Literal["exact", "normalized", "fuzzy", "clause"]
 # The extracted item fields, in display order: the one declaration every other module reads
 # (tables, grounding, prompt checks, the report, `show`, scoring). Methods carry a role; the
 # others are plain names.
-FIELDS = ("methods", "tasks", "datasets", "metrics")
-NAME_FIELDS = FIELDS[1:]
+FIELDS = REGISTERED_FIELDS  # the models below declare one list per registered field
+NAME_FIELDS = tuple(spec.name for spec in EXTRACTED if not spec.has_role)  # plain strings
 
 
 class _Strict(BaseModel):

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pycrfsuite
 
+from enrich.core.registry import EXTRACTED
 from enrich.offline.clusters import load_clusters
 from enrich.offline.crf import LinearChain, joined_strings, split_strings
 from enrich.offline.spans import (
@@ -73,7 +74,7 @@ def compile_model(model: Path) -> Path:
 
 
 # CRF label types -> scored fields; other types (trained for contrast) are dropped.
-FIELD_OF_TYPE = {"MET": "methods", "TASK": "tasks", "DATA": "datasets", "METRIC": "metrics"}
+FIELD_OF_TYPE = {spec.tagger_type: spec.name for spec in EXTRACTED}
 
 # Words never worth keeping at the edges of a span ("the SQuAD dataset" -> "SQuAD dataset").
 _EDGE_WORDS = word_set("a an the our their its this these that those such both")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from enrich.core.records import PaperRecord
+from enrich.core.registry import SUMMARY_ORDER
 from enrich.core.tables import GainRow, ItemRow, Tables, record_profiles
 from enrich.export import atomic_write_text
 from enrich.review.tally import Tally, paper_year, profile_label, surface
@@ -142,13 +143,8 @@ def _per_year(tally: Tally, members: Sequence[list[str]]) -> list[str]:
 
 def _frequent(tally: Tally) -> list[str]:
     lines = ["## Most frequent items", "", "Counted in distinct papers; spelling variants grouped."]
-    for title, key in (
-        ("Tasks", "tasks"),
-        ("Datasets", "datasets"),
-        ("Metrics", "metrics"),
-        ("Proposed methods", "proposed"),
-    ):
-        ranked = tally.names[key].ranked()
+    for spec in SUMMARY_ORDER:
+        title, ranked = spec.heading, tally.names[spec.name].ranked()
         shared = [row for row in ranked if row[1] > 1][:TOP_ITEMS]
         single = [row for row in ranked if row[1] == 1]
         lines += ["", f"### {title}", ""]

@@ -20,12 +20,14 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from enrich.core.registry import EXTRACTED
 from enrich.core.tables import ITEM_FIELDS, GainRow, ItemRow, PaperRow, Tables
 from enrich.export import atomic_write_text
 
 REPORT_FILE = "report.html"
 NONE = "~none"  # facet value of a paper without a category / year / profile
-FACETS = ("profile", "category", "year", "methods", "datasets")
+_FIELD_FACETS = tuple(spec for spec in EXTRACTED if spec.facet)
+FACETS = ("profile", "category", "year", *(spec.name for spec in _FIELD_FACETS))
 
 
 def _e(value: object) -> str:
@@ -222,7 +224,7 @@ def _facet_data(
             "category": [paper.category or NONE],
             "year": [str(paper.year) if paper.year else NONE],
         }
-        for name in ("methods", "datasets"):
+        for name in (spec.name for spec in _FIELD_FACETS):
             rows = [i for i in own if i.field == name and i.canonical and i.grounded]
             entry[name] = sorted({i.canonical for i in rows})
             surfaces[name].update((i.canonical, i.name) for i in rows)
@@ -275,7 +277,7 @@ def _header(tables: Tables, profiles: Sequence[Mapping[str, Any]], run: Mapping[
 
 
 def _filters() -> str:
-    labels = ("Profile", "Category", "Year", "Method", "Dataset")
+    labels = ("Profile", "Category", "Year", *(spec.label.title() for spec in _FIELD_FACETS))
     selects = "".join(
         f'<label class="wide">{label}<select id="f-{facet}" data-facet="{facet}"></select></label>'
         for facet, label in zip(FACETS, labels, strict=True)

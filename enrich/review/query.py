@@ -14,7 +14,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from enrich.core.schema import FIELDS
+from enrich.core.registry import BY_NAME, EXTRACTED, FIELDS
 from enrich.core.tables import GainRow, ItemRow, PaperRow, Tables
 from enrich.errors import UsageError
 from enrich.review.tabular import GAIN_COLUMNS, ITEM_COLUMNS, PAPER_COLUMNS
@@ -22,7 +22,7 @@ from enrich.review.tabular import GAIN_COLUMNS, ITEM_COLUMNS, PAPER_COLUMNS
 R = TypeVar("R", PaperRow, ItemRow, GainRow)
 
 # Gains answer these filters too, by their metric's or dataset's canonical name.
-_GAIN_COLUMN = {"datasets": "dataset_canonical", "metrics": "metric_canonical"}
+_GAIN_COLUMN = {spec.name: spec.gain_column for spec in EXTRACTED if spec.gain_column}
 
 
 def _matching(db: sqlite3.Connection, filters: Mapping[str, str]) -> set[str] | None:
@@ -57,7 +57,7 @@ def read_tables(path: Path, filters: Mapping[str, str]) -> tuple[Tables, int]:
             papers = [_row(PaperRow, PAPER_COLUMNS, row) for row in db.execute(sql, args)]
             items: list[ItemRow] = []
             for field in FIELDS:
-                columns = (*ITEM_COLUMNS, "role") if field == "methods" else ITEM_COLUMNS
+                columns = (*ITEM_COLUMNS, "role") if BY_NAME[field].has_role else ITEM_COLUMNS
                 sql = f'SELECT {_list(columns)} FROM "{field}"{where} ORDER BY rowid'
                 items += [_row(ItemRow, columns, row, field=field) for row in db.execute(sql, args)]
             sql = f"SELECT {_list(GAIN_COLUMNS)} FROM gains{where} ORDER BY rowid"

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from enrich.core.registry import BY_NAME, EXTRACTED
 from enrich.core.tables import ITEM_FIELDS, GainRow, ItemRow, PaperRow, Tables
 from enrich.errors import EnrichError
 from enrich.export import atomic_file, csv_cell, shareable
@@ -44,11 +45,8 @@ RUN_COLUMNS = (
 
 # Indexed columns per table: the ones analysts group and filter by.
 INDEXES: dict[str, tuple[str, ...]] = {
-    "methods": ("canonical", "role"),
-    "tasks": ("canonical",),
-    "datasets": ("canonical",),
-    "metrics": ("canonical",),
-    "gains": ("metric_canonical", "dataset_canonical"),
+    **{spec.name: ("canonical", "role") if spec.has_role else ("canonical",) for spec in EXTRACTED},
+    "gains": tuple(spec.gain_column for spec in EXTRACTED if spec.gain_column),
 }
 
 Row = PaperRow | ItemRow | GainRow
@@ -59,7 +57,7 @@ def _columns(table: str) -> tuple[str, ...]:
         return PAPER_COLUMNS
     if table == "gains":
         return GAIN_COLUMNS
-    return METHOD_COLUMNS if table == "methods" else ITEM_COLUMNS
+    return METHOD_COLUMNS if BY_NAME[table].has_role else ITEM_COLUMNS
 
 
 _TABLES = ("papers", *ITEM_FIELDS, "gains")

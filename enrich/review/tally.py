@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from enrich.core.records import PaperRecord
+from enrich.core.registry import EXTRACTED
 from enrich.core.tables import GainRow, ItemRow, PaperRow, Tables, record_profiles
 from enrich.core.tables import profile_label as tables_profile_label
 
@@ -116,7 +117,8 @@ class Tally:
         self.grounded_items = 0
         self.gains = 0
         self.years: Counter[int | None] = Counter()
-        self.names = {key: NameCounts() for key in ("tasks", "datasets", "metrics", "proposed")}
+        # per field, its names (a field with roles: its proposed items)
+        self.names = {spec.name: NameCounts() for spec in EXTRACTED}
         self.metric_gains: dict[str, MetricGains] = defaultdict(MetricGains)
         # label -> member paper ids, in record order; the members' details
         self._listed: dict[str, dict[str, None]] = defaultdict(dict)
@@ -154,11 +156,12 @@ class Tally:
         self.gains += len(gains)
         year = paper_year(paper)
         self.years[year] += 1
-        for name in ("tasks", "datasets", "metrics"):
-            self.names[name].add_paper(i for i in items if i.field == name)
-        self.names["proposed"].add_paper(
-            i for i in items if i.field == "methods" and i.role == "proposed"
-        )
+        for spec in EXTRACTED:
+            self.names[spec.name].add_paper(
+                i
+                for i in items
+                if i.field == spec.name and (not spec.has_role or i.role == "proposed")
+            )
         for gain in gains:
             if gain.metric_canonical:
                 self.metric_gains[gain.metric_canonical].add(
