@@ -175,7 +175,8 @@ def write_run(
     as it comes) or a file of records `recording` wrote. Returns the folder."""
     out = Path(folder)
     provenance = extractor.provenance()
-    figures = summary if summary is not None else extractor.summary()
+    # a stream of outcomes is counted as it is written: its summary is taken after
+    figures = summary if summary is not None else extractor.summary
 
     def write(staging: Path) -> None:
         write_review(write_outputs(staging, outcomes, provenance, figures, profiles))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,12 +71,13 @@ def write_outputs(
     folder: Path,
     outcomes: Iterable[PaperOutcome] | Path,
     provenance: Mapping[str, object],
-    summary: RunSummary,
+    summary: RunSummary | Callable[[], RunSummary],
     profiles: Sequence[Profile] = (),
 ) -> RunFiles:
     """Write papers.jsonl (each outcome's record as it comes, or a file of records already
-    written, copied), profiles.json, then run.json, each atomically; return the run's files,
-    for the review outputs to read a page at a time."""
+    written, copied), profiles.json, then run.json (`summary`, or what it returns once the
+    outcomes are written), each atomically; return the run's files, for the review outputs to
+    read a page at a time."""
     papers = folder / PAPERS_FILE
     if isinstance(outcomes, Path):
         with atomic_file(papers) as sink, outcomes.open(encoding="utf-8") as source:
@@ -89,6 +90,8 @@ def write_outputs(
     atomic_write_text(
         folder / PROFILES_FILE, json.dumps(headers, indent=2, ensure_ascii=False) + "\n"
     )
-    run = summary.model_dump(mode="json")
+    # a callable is asked only now, once a stream of outcomes has been written and counted
+    figures = summary() if callable(summary) else summary
+    run = figures.model_dump(mode="json")
     atomic_write_text(folder / RUN_FILE, json.dumps(run, indent=2, ensure_ascii=False) + "\n")
     return RunFiles(folder, papers, headers, run)

@@ -37,6 +37,17 @@ def test_read_extract_write_as_the_cli_does(sample_corpus: Path, tmp_path: Path)
     assert (run["extracted"], run["backend"]) == (134, "offline")
 
 
+def test_a_stream_of_outcomes_is_written_as_it_comes(sample_corpus: Path, tmp_path: Path) -> None:
+    corpus = enrich.read_corpus([sample_corpus])
+    with enrich.Extractor.open(backend="offline", cache_dir=tmp_path / "c", batch=40) as extractor:
+        stream = extractor.extract(iter(corpus.papers))
+        out = enrich.write_run(tmp_path / "out", stream, extractor, corpus.profiles)
+    run = json.loads((out / "run.json").read_text())
+    assert (run["papers"], run["extracted"]) == (134, 134)  # counted after the stream ran out
+    assert len((out / "papers.jsonl").read_text().splitlines()) == 134
+    assert extractor.summary().wall_seconds > 0
+
+
 def test_unknown_names_and_bad_options_fail_clearly(tmp_path: Path) -> None:
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = enrich.nope  # type: ignore[attr-defined]
