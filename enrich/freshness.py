@@ -26,12 +26,15 @@ from enrich.core.manifest import RunSummary
 from enrich.ingest import iter_files
 from enrich.readers.base import ReadOptions
 from enrich.review import PAPERS_FILE, PROFILES_FILE, RUN_FILE
+from enrich.review.digest import SUMMARY_FILE
+from enrich.review.html_report import REPORT_FILE
+from enrich.review.tabular import CSV_TABLES, SQLITE_FILE
 
 PACKAGE = Path(__file__).resolve().parent
 # What a complete run folder holds besides report pages past the first.
 OUTPUTS = (
-    PAPERS_FILE, PROFILES_FILE, RUN_FILE, "enrich.sqlite", "report.html", "summary.md",
-    "papers.csv", "methods.csv", "tasks.csv", "datasets.csv", "metrics.csv", "gains.csv",
+    PAPERS_FILE, PROFILES_FILE, RUN_FILE, SQLITE_FILE, REPORT_FILE, SUMMARY_FILE,
+    *(f"{table}.csv" for table in CSV_TABLES),
 )  # fmt: skip
 
 

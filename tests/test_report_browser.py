@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from enrich.cli import app
 from enrich.core.tables import Tables, build_tables
 from enrich.review import load_run
-from enrich.review.html_report import place_items, write_report
+from enrich.review.highlight import place_items
+from enrich.review.html_report import write_report
 from tests.conftest import CHROMEDRIVER, CHROMIUM, skip_reason
 
 # Selenium is imported after this gate: it may be absent where the test is skipped.

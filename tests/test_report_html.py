@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enrich.core.tables import GainRow, ItemRow, PaperRow, Tables, canonical
-from enrich.review.html_report import highlight, place_items, render_report, write_report
+from enrich.review.highlight import highlight, place_items
+from enrich.review.html_report import render_report, write_report
 
 ABSTRACT = "We train ResNet-50 on ImageNet-1k data & report top-1 accuracy."
 

@@ -17,7 +17,8 @@ from enrich.core.records import PaperRecord
 from enrich.core.tables import build_tables
 from enrich.errors import UsageError
 from enrich.review import load_run
-from enrich.review.digest import SUMMARY_FILE, profile_label, render_summary, write_summary
+from enrich.review.digest import SUMMARY_FILE, render_summary, write_summary
+from enrich.review.tally import profile_label
 from tests.conftest import ROOT, assert_tables_keep_their_columns
 
 runner = CliRunner()

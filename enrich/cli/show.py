@@ -17,9 +17,10 @@ from enrich.core.registry import EXTRACTED, FIELDS
 from enrich.core.tables import GainRow, PaperRow, Tables, build_tables, canonical
 from enrich.errors import UsageError
 from enrich.review import load_run
-from enrich.review.digest import format_value, paper_profile_labels, paper_year
+from enrich.review.digest import format_value, paper_profile_labels
 from enrich.review.query import read_tables
 from enrich.review.tabular import SQLITE_FILE
+from enrich.review.tally import paper_year
 
 
 class FilterError(UsageError):

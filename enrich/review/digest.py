@@ -8,7 +8,7 @@ Pure and deterministic: the same run files give the same text (no clock, no I/O)
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from enrich.core.records import PaperRecord
 from enrich.core.registry import SUMMARY_ORDER
 from enrich.core.tables import GainRow, ItemRow, Tables, record_profiles
 from enrich.export import atomic_write_text
-from enrich.review.tally import Tally, paper_year, profile_label, surface
+from enrich.review.tally import NameCounts, Tally, surface
 
 SUMMARY_FILE = "summary.md"
 TOP_ITEMS = 10  # rows of each "most frequent" table
@@ -62,9 +62,6 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str
     return lines
 
 
-__all__ = ["paper_year", "profile_label"]  # for the modules that show papers
-
-
 def paper_profile_labels(records: Sequence[PaperRecord]) -> dict[str, list[str]]:
     """paper id -> the labels of the profiles it is listed under (`record_profiles`)."""
     return {record.id: record_profiles(record) for record in records}
@@ -72,15 +69,14 @@ def paper_profile_labels(records: Sequence[PaperRecord]) -> dict[str, list[str]]
 
 def top_names(items: Iterable[ItemRow], limit: int) -> list[tuple[str, int]]:
     """The most frequent names by distinct papers, grouped by canonical form, each shown in
-    its most common surface form; ties by canonical form."""
-    papers: dict[str, set[str]] = defaultdict(set)
-    surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+    its most common surface form; ties by canonical form (`NameCounts`, fed paper by paper)."""
+    by_paper: dict[str, list[ItemRow]] = defaultdict(list)
     for item in items:
-        if item.canonical:
-            papers[item.canonical].add(item.paper_id)
-            surfaces[item.canonical][item.name] += 1
-    ranked = sorted(papers, key=lambda key: (-len(papers[key]), key))[:limit]
-    return [(surface(surfaces[key]), len(papers[key])) for key in ranked]
+        by_paper[item.paper_id].append(item)
+    names = NameCounts()
+    for rows in by_paper.values():
+        names.add_paper(rows)
+    return names.ranked(limit)
 
 
 def format_value(gain: GainRow) -> str:

@@ -13,9 +13,7 @@ import base64
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from html import escape
+from collections.abc import Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -23,15 +21,13 @@ from typing import Any
 from enrich.core.registry import EXTRACTED
 from enrich.core.tables import ITEM_FIELDS, GainRow, ItemRow, PaperRow, Tables
 from enrich.export import atomic_write_text
+from enrich.review.highlight import escaped as _e
+from enrich.review.highlight import highlight
 
 REPORT_FILE = "report.html"
 NONE = "~none"  # facet value of a paper without a category / year / profile
 _FIELD_FACETS = tuple(spec for spec in EXTRACTED if spec.facet)
 FACETS = ("profile", "category", "year", *(spec.name for spec in _FIELD_FACETS))
-
-
-def _e(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
 
 
 def _asset(name: str) -> str:
@@ -53,73 +49,6 @@ def _safe_url(url: str | None) -> str | None:
     if url and url.strip().lower().startswith(("https://", "http://")):
         return url.strip()
     return None
-
-
-# --- highlighting -----------------------------------------------------------------------------
-
-
-@dataclass
-class _Span:
-    start: int
-    end: int
-    item: ItemRow
-    children: list[_Span] = field(default_factory=list)
-
-
-def place_items(abstract: str, items: Iterable[ItemRow]) -> tuple[list[_Span], list[ItemRow]]:
-    """Nest the grounded items' spans into a tree; return (top-level spans, items not placed).
-
-    A span inside another nests within it; one that crosses an earlier span's end, or whose
-    span is outside the abstract, is not placed (so the text is never cut or duplicated).
-    """
-    order = {name: i for i, name in enumerate(ITEM_FIELDS)}
-    placed: list[_Span] = []
-    dropped: list[ItemRow] = []
-    candidates: list[ItemRow] = []
-    for item in items:
-        s, e = item.start, item.end
-        if item.grounded and s is not None and e is not None and 0 <= s < e <= len(abstract):
-            candidates.append(item)
-        elif item.grounded:
-            dropped.append(item)
-    candidates.sort(key=lambda i: (i.start, -(i.end or 0), order.get(i.field, 9), i.position))
-    stack: list[_Span] = []
-    for item in candidates:
-        span = _Span(item.start or 0, item.end or 0, item)
-        while stack and stack[-1].end <= span.start:
-            stack.pop()
-        if stack and span.end > stack[-1].end:
-            dropped.append(item)  # crosses the enclosing span's end
-            continue
-        (stack[-1].children if stack else placed).append(span)
-        stack.append(span)
-    return placed, dropped
-
-
-def _render_spans(abstract: str, spans: list[_Span], start: int, end: int) -> str:
-    out: list[str] = []
-    pos = start
-    for span in spans:
-        out.append(_e(abstract[pos : span.start]))
-        item = span.item
-        tip = f"{item.field[:-1]}: {item.name}" + (f" ({item.role})" if item.role else "")
-        role = f' data-role="{_e(item.role)}"' if item.role else ""
-        out.append(
-            f'<mark class="hl {_e(item.field)}" data-field="{_e(item.field)}" '
-            f'data-pos="{item.position}" data-canonical="{_e(item.canonical)}"{role} '
-            f'title="{_e(tip)}">'
-            + _render_spans(abstract, span.children, span.start, span.end)
-            + "</mark>"
-        )
-        pos = span.end
-    out.append(_e(abstract[pos:end]))
-    return "".join(out)
-
-
-def highlight(abstract: str, items: Iterable[ItemRow]) -> tuple[str, list[ItemRow]]:
-    """The abstract as escaped HTML with <mark>s in place; and the grounded items not placed."""
-    spans, dropped = place_items(abstract, items)
-    return _render_spans(abstract, spans, 0, len(abstract)), dropped
 
 
 # --- page parts -------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def _columns(table: str) -> tuple[str, ...]:
     return METHOD_COLUMNS if BY_NAME[table].has_role else ITEM_COLUMNS
 
 
-_TABLES = ("papers", *ITEM_FIELDS, "gains")
+CSV_TABLES = ("papers", *ITEM_FIELDS, "gains")  # one CSV file and one SQLite table each
 
 
 def _rows(tables: Tables) -> dict[str, Sequence[Row]]:
@@ -109,7 +109,7 @@ class CsvWriter:
         self._writers: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
         try:
-            for table in (*_TABLES,):
+            for table in CSV_TABLES:
                 handle = self._files.enter_context(atomic_file(folder / f"{table}.csv"))
                 writer = csv.writer(handle, lineterminator="\n")
                 writer.writerow(_columns(table))
@@ -277,7 +277,7 @@ class SqliteWriter:
         try:
             self._db = sqlite3.connect(self._tmp)
             self._db.execute("PRAGMA foreign_keys = ON")
-            for table in _TABLES:
+            for table in CSV_TABLES:
                 for statement in _create_statements(table):
                     self._db.execute(statement)
         except BaseException:
@@ -301,7 +301,7 @@ class SqliteWriter:
             )
         self.counts = {
             name: int(db.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0])
-            for name in (*_TABLES, "runs")
+            for name in (*CSV_TABLES, "runs")
         }
 
     def __enter__(self) -> SqliteWriter:
