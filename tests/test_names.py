@@ -73,6 +73,16 @@ def test_lower_case_names_use_names_known_from_the_file() -> None:
     assert split.confident
 
 
+def test_an_empty_known_name_is_ignored() -> None:
+    # a file line such as "Title, , Someone" leaves an empty name among the known ones
+    split = split_glued(
+        "Task-agnostic Mask Trainingyuanxin liu, fandong meng", known_names={"", "yuanxin wu"}
+    )
+    assert split is not None
+    assert split.title == "Task-agnostic Mask Training"
+    assert not split.confident  # a known first word only, not a known name
+
+
 def test_lower_case_acronym_end() -> None:
     split = split_glued("Shortcut Learning in VQAqingyi si, fandong meng")
     assert split is not None

@@ -10,6 +10,7 @@ names), names seen elsewhere in the same file and words seen in its abstracts de
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -137,6 +138,19 @@ def split_glued(
     text, truncated = strip_et_al(names_part)
     best: tuple[float, int, bool] | None = None  # score, position, confident
     best_names: list[str] = []
+    # Every candidate position shares the names after its first comma: split and judge those
+    # once per comma, not once per position (a long line has thousands of positions).
+    commas = [i for i, ch in enumerate(text) if ch == ","]
+    tails: dict[int, list[str] | None] = {}
+
+    def tail(comma: int) -> list[str] | None:
+        """The names after `comma`, or None when one of them is not a plausible name."""
+        if comma not in tails:
+            names = [n.strip() for n in text[comma + 1 :].split(",")]
+            tails[comma] = names if all(plausible_name(n) for n in names) else None
+        return tails[comma]
+
+    known_first_words = {words[0] for words in (n.casefold().split() for n in known_names) if words}
     for p in range(1, len(text)):
         strength = _boundary_strength(text, p)
         if strength == 0.0:
@@ -144,15 +158,22 @@ def split_glued(
         title = text[:p].rstrip()
         if not title or title[-1] in ",;":
             continue
-        names = [n.strip() for n in text[p:].split(",")]
-        if not all(plausible_name(n) for n in names):
+        at = bisect_left(commas, p)
+        if at == len(commas):
+            names = [text[p:].strip()]
+        else:
+            rest = tail(commas[at])
+            if rest is None:
+                continue
+            names = [text[p : commas[at]].strip(), *rest]
+        if not plausible_name(names[0]):
             continue
         score = strength
         first = names[0].casefold()
         known = first in known_names
         if known:
             score += 3.0
-        elif any(name.casefold().split()[0] == first.split()[0] for name in known_names):
+        elif first.split()[0] in known_first_words:
             score += 1.0
         last_word = re.sub(r"\W+", "", title.split()[-1].casefold())
         if strength < 4.0 and last_word in vocabulary:
