@@ -63,12 +63,11 @@ def main() -> None:
     done = time.perf_counter()
     print(f"records: {len(gold)} ({items} gold items)")
     print(f"matching: {matched - started:.2f}s")
-    print(
-        f"summary with {figures['bootstrap']['samples']} bootstrap samples: {done - matched:.2f}s"
-    )
+    print(f"summary with {figures.bootstrap.samples} bootstrap samples: {done - matched:.2f}s")
     print(f"total: {done - started:.2f}s ({len(gold) / (done - started):,.0f} records/s)")
-    f1 = figures["overall"]["relaxed_micro_f1"]
-    print(f"overall relaxed micro-F1 of the synthetic predictions: {f1:.3f}")
+    f1 = figures.overall.relaxed_micro_f1
+    shown = "-" if f1 is None else f"{f1:.3f}"
+    print(f"overall relaxed micro-F1 of the synthetic predictions: {shown}")
 
 
 if __name__ == "__main__":

@@ -9,10 +9,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+
+from pydantic import ValidationError
 
 from enrich.backends.base import Backend
 from enrich.cache import ResultCache
+from enrich.core.evalrun import EngineFigures, EvalRun, EvalSource
 from enrich.core.gold import GoldFormatError, GoldRecord, Labels, labels_from_record, parse_gold
 from enrich.core.gold import parse_predictions as _parse_predictions
 from enrich.core.models import Paper
@@ -95,26 +97,26 @@ class EnginePredictions:
     stats: RunStats
     kept: int = 0  # grounded items over all records (the ungrounded are in `stats`)
 
-    def engine_figures(self) -> dict[str, Any]:
+    def engine_figures(self) -> EngineFigures:
         """What the run cost and how much it kept, for the saved eval run."""
         stats = self.stats
         fresh = stats.extracted + stats.failures - stats.cache_hits
         extracted = self.kept + stats.ungrounded + stats.rejected  # everything the backend named
-        return {
-            "failures": self.failures,
-            "requests": stats.requests,
-            "cache_hits": stats.cache_hits,
-            "retries": stats.retries,
-            "reasks": stats.reasks,
-            "items_kept": self.kept,
-            "items_ungrounded": stats.ungrounded,
-            "items_rejected": stats.rejected,
-            "ungrounded_share": round(stats.ungrounded / extracted, 4) if extracted else None,
-            "prompt_tokens": stats.usage.prompt_tokens,
-            "completion_tokens": stats.usage.completion_tokens,
-            "wall_seconds": round(stats.wall_seconds, 2),
-            "seconds_per_abstract": round(stats.wall_seconds / fresh, 4) if fresh else None,
-        }
+        return EngineFigures(
+            failures=self.failures,
+            requests=stats.requests,
+            cache_hits=stats.cache_hits,
+            retries=stats.retries,
+            reasks=stats.reasks,
+            items_kept=self.kept,
+            items_ungrounded=stats.ungrounded,
+            items_rejected=stats.rejected,
+            ungrounded_share=round(stats.ungrounded / extracted, 4) if extracted else None,
+            prompt_tokens=stats.usage.prompt_tokens,
+            completion_tokens=stats.usage.completion_tokens,
+            wall_seconds=round(stats.wall_seconds, 2),
+            seconds_per_abstract=round(stats.wall_seconds / fresh, 4) if fresh else None,
+        )
 
 
 def predict(
@@ -148,54 +150,82 @@ def predict(
 def evaluate(
     gold: GoldSet,
     predictions: Mapping[str, Labels],
-    meta: Mapping[str, Any],
+    source: EvalSource,
+    engine: EngineFigures | None = None,
     *,
     samples: int = 1000,
     seed: int = 13,
-) -> dict[str, Any]:
-    """A complete run record: figures, per-record details and what produced the predictions."""
+) -> EvalRun:
+    """A complete run record: figures, per-record details and what produced the predictions
+    (`engine` is None when they were read from a file rather than extracted)."""
     scores = score_all(gold.records, predictions)
     figures = summarize(scores, samples=samples, seed=seed)
     now = datetime.now(UTC)
-    return {
-        "run_id": new_run_id(now),
-        "date": now.isoformat(timespec="milliseconds"),
-        **meta,
-        "gold_files": gold.files,
-        "gold_hash": gold.hash,
-        **figures,
-        "missing_predictions": sum(1 for r in gold.records if r.id not in predictions),
-        "records": [record_details(s) for s in scores],
-    }
+    return EvalRun(
+        run_id=new_run_id(now),
+        date=now.isoformat(timespec="milliseconds"),
+        source=source,
+        engine=engine,
+        gold_files=tuple(gold.files),
+        gold_hash=gold.hash,
+        overall=figures.overall,
+        fields=figures.fields,
+        gains=figures.gains,
+        n_records=figures.n_records,
+        bootstrap=figures.bootstrap,
+        missing_predictions=sum(1 for r in gold.records if r.id not in predictions),
+        records=tuple(record_details(s) for s in scores),
+    )
 
 
-def save_run(folder: Path, run: Mapping[str, Any]) -> Path:
-    path = folder / f"{run['run_id']}.json"
-    atomic_write_text(path, json.dumps(run, indent=1, ensure_ascii=False) + "\n")
+def save_run(folder: Path, run: EvalRun) -> Path:
+    """The run as one flat JSON object (the layout of every saved run), written atomically."""
+    path = folder / f"{run.run_id}.json"
+    text = json.dumps(run.model_dump(mode="json"), indent=1, ensure_ascii=False)
+    atomic_write_text(path, text + "\n")
     return path
 
 
-def list_runs(folder: Path) -> list[dict[str, Any]]:
-    """Saved runs, oldest first (unreadable files are skipped)."""
-    runs: list[dict[str, Any]] = []
+def _validation_problem(err: ValidationError) -> str:
+    """The first problem of a run file, named by its key in the file (which is flat)."""
+    first = err.errors()[0]
+    where = ".".join(str(part) for part in first["loc"] if part not in ("source", "engine"))
+    more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    return f"{where + ': ' if where else ''}{first['msg']}{more}"
+
+
+def load_run(path: Path) -> EvalRun:
+    """One saved run; a file that is not one is an EvalDataError naming it."""
+    try:
+        return EvalRun.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise EvalDataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except ValidationError as err:
+        raise EvalDataError(
+            f"{path}: not a saved eval run: {_validation_problem(err)}",
+            "pass a run `enrich eval` saved; `enrich eval runs` lists them",
+        ) from None
+
+
+def list_runs(folder: Path) -> list[EvalRun]:
+    """Saved runs, oldest first (files that are not saved runs are skipped)."""
+    runs: list[EvalRun] = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
-            run = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            runs.append(load_run(path))
+        except EvalDataError:
             continue
-        if isinstance(run, dict) and "run_id" in run and "overall" in run:
-            runs.append(run)
-    runs.sort(key=lambda r: (str(r.get("date", "")), str(r["run_id"])))
+    runs.sort(key=lambda r: (r.date, r.run_id))
     return runs
 
 
 def find_run(
     folder: Path, ref: str, *, exclude: str | None = None, gold_hash: str | None = None
-) -> dict[str, Any]:
+) -> EvalRun:
     """A saved run by id, file path, or `last` (newest other run, on the same gold if any)."""
     if ref == "last":
-        runs = [r for r in list_runs(folder) if r["run_id"] != exclude]
-        same = [r for r in runs if r.get("gold_hash") == gold_hash]
+        runs = [r for r in list_runs(folder) if r.run_id != exclude]
+        same = [r for r in runs if r.gold_hash == gold_hash]
         chosen = (same or runs)[-1:]
         if not chosen:
             raise UsageError(
@@ -207,5 +237,4 @@ def find_run(
         path = folder / f"{ref}.json"
     if not path.is_file():
         raise UsageError(f"no saved eval run {ref!r} in {folder}", "see `enrich eval runs`")
-    run: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return run
+    return load_run(path)

@@ -75,30 +75,31 @@ def test_null_fields_are_not_scored_and_empty_ones_are() -> None:
     ]
     preds = {"a": labels(methods=["BERT"], tasks=["junk"]), "b": labels(methods=["GPT"])}
     figures = summarize(score_all(records, preds), samples=50)
-    tasks = figures["fields"]["tasks"]
-    assert tasks["n_records"] == 1  # record a's "junk" is not a false positive
-    assert (tasks["exact"]["tp"], tasks["exact"]["fp"], tasks["exact"]["fn"]) == (0, 0, 1)
-    methods = figures["fields"]["methods"]["exact"]
+    tasks = figures.fields["tasks"]
+    assert tasks.n_records == 1  # record a's "junk" is not a false positive
+    assert (tasks.exact.tp, tasks.exact.fp, tasks.exact.fn) == (0, 0, 1)
+    methods = figures.fields["methods"].exact
     # a: TP; b: annotated empty, so "GPT" is a false positive
-    assert (methods["tp"], methods["fp"], methods["fn"]) == (1, 1, 0)
-    assert methods["p"] == 0.5 and methods["r"] == 1.0
+    assert (methods.tp, methods.fp, methods.fn) == (1, 1, 0)
+    assert methods.p == 0.5 and methods.r == 1.0
     # macro: record a F1 = 1, record b F1 = 0 -> 0.5; micro F1 = 2*0.5*1/1.5
-    assert methods["macro_f1"] == pytest.approx(0.5)
-    assert methods["f1"] == pytest.approx(2 / 3)
+    assert methods.macro_f1 == pytest.approx(0.5)
+    assert methods.f1 == pytest.approx(2 / 3)
 
 
 def test_a_field_no_record_annotates_is_not_scored() -> None:
     records = [record("a", methods=["BERT"], datasets=None), record("b", methods=[], datasets=None)]
     preds = {"a": labels(methods=["BERT"], datasets=["SQuAD"]), "b": labels()}
     figures = summarize(score_all(records, preds), samples=20)
-    datasets = figures["fields"]["datasets"]
-    assert datasets["n_records"] == 0
-    for mode in ("exact", "relaxed"):
-        assert datasets[mode]["p"] is datasets[mode]["r"] is datasets[mode]["f1"] is None
-        assert datasets[mode]["macro_f1"] is None
-    assert figures["fields"]["methods"]["relaxed"]["f1"] == 1.0
-    assert figures["gains"]["value"]["f1"] is None  # no record annotates gains either
-    assert figures["overall"]["relaxed_micro_f1"] == 1.0
+    datasets = figures.fields["datasets"]
+    assert datasets.n_records == 0
+    for scored in (datasets.exact, datasets.relaxed):
+        assert scored.p is scored.r is scored.f1 is None
+        assert scored.macro_f1 is None and scored.f1_ci == ()
+    assert figures.fields["methods"].relaxed.f1 == 1.0
+    assert figures.gains.value.f1 is None  # no record annotates gains either
+    assert figures.overall.gains_f1 is None
+    assert figures.overall.relaxed_micro_f1 == 1.0
 
 
 def test_macro_differs_from_micro() -> None:
@@ -107,10 +108,10 @@ def test_macro_differs_from_micro() -> None:
         record("b", datasets=["CoLA"]),
     ]
     preds = {"a": labels(datasets=["MNLI", "SST", "QQP", "RTE"]), "b": labels(datasets=["X"])}
-    d = summarize(score_all(records, preds), samples=20)["fields"]["datasets"]["exact"]
-    assert (d["tp"], d["fp"], d["fn"]) == (4, 1, 1)
-    assert d["f1"] == pytest.approx(0.8)  # micro: p = r = 4/5
-    assert d["macro_f1"] == pytest.approx(0.5)  # (1 + 0) / 2
+    d = summarize(score_all(records, preds), samples=20).fields["datasets"].exact
+    assert (d.tp, d.fp, d.fn) == (4, 1, 1)
+    assert d.f1 == pytest.approx(0.8)  # micro: p = r = 4/5
+    assert d.macro_f1 == pytest.approx(0.5)  # (1 + 0) / 2
 
 
 def test_a_record_with_nothing_on_either_side_scores_one() -> None:
@@ -142,30 +143,30 @@ def test_gains_summary_and_overall() -> None:
         "b": labels(methods=["Z"], gains=[gain(1.0)]),
     }
     figures = summarize(score_all(records, preds), samples=20)
-    value = figures["gains"]["value"]
-    assert figures["gains"]["n_records"] == 1  # b's gains are not annotated
-    assert (value["tp"], value["fp"], value["fn"]) == (1, 1, 0)
+    value = figures.gains.value
+    assert figures.gains.n_records == 1  # b's gains are not annotated
+    assert (value.tp, value.fp, value.fn) == (1, 1, 0)
     # overall relaxed over four fields: TP = X, BLEU (2); FP = chrF, Z (2); FN = Y (1)
-    overall = figures["overall"]
-    assert overall["p"] == pytest.approx(0.5) and overall["r"] == pytest.approx(2 / 3)
-    assert overall["relaxed_micro_f1"] == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3))
-    assert overall["gains_f1"] == pytest.approx(2 / 3)
-    assert overall["exact_micro_f1"] == pytest.approx(overall["relaxed_micro_f1"])  # all exact
+    overall = figures.overall
+    assert overall.p == pytest.approx(0.5) and overall.r == pytest.approx(2 / 3)
+    assert overall.relaxed_micro_f1 == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3))
+    assert overall.gains_f1 == pytest.approx(2 / 3)
+    assert overall.exact_micro_f1 == pytest.approx(overall.relaxed_micro_f1)  # all exact
 
 
 def test_missing_prediction_predicts_nothing() -> None:
     figures = summarize(score_all([record("a", tasks=["parsing"])], {}), samples=10)
-    assert figures["fields"]["tasks"]["exact"]["fn"] == 1
+    assert figures.fields["tasks"].exact.fn == 1
 
 
 def test_bootstrap_interval_is_seeded_and_brackets_the_estimate() -> None:
     records = [record(str(i), tasks=["t", "u"]) for i in range(40)]
     preds = {str(i): labels(tasks=["t"] if i % 3 else ["t", "u", "v"]) for i in range(40)}
     scores = score_all(records, preds)
-    first = summarize(scores, samples=200, seed=1)["fields"]["tasks"]["exact"]
-    again = summarize(scores, samples=200, seed=1)["fields"]["tasks"]["exact"]
-    other = summarize(scores, samples=200, seed=2)["fields"]["tasks"]["exact"]
-    assert first["f1_ci"] == again["f1_ci"]
-    assert first["f1_ci"] != other["f1_ci"]
-    low, high = first["f1_ci"]
-    assert low < first["f1"] < high and high - low < 0.3
+    first = summarize(scores, samples=200, seed=1).fields["tasks"].exact
+    again = summarize(scores, samples=200, seed=1).fields["tasks"].exact
+    other = summarize(scores, samples=200, seed=2).fields["tasks"].exact
+    assert first.f1_ci == again.f1_ci
+    assert first.f1_ci != other.f1_ci
+    low, high = first.f1_ci
+    assert first.f1 is not None and low < first.f1 < high and high - low < 0.3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +17,7 @@ from enrich.cli.options import QuietOpt
 from enrich.cli.signals import terminate_as_interrupt
 from enrich.config import gain_policy, item_policy
 from enrich.core.comparison import compare_runs, gate_failures
+from enrich.core.evalrun import EvalRun, EvalSource
 from enrich.core.gold import check_gold
 from enrich.core.schema import schema_hash
 from enrich.errors import UsageError
@@ -123,11 +124,11 @@ def evaluate_command(
         raise UsageError("--max-drop needs a run to compare with", "add --compare last")
     gold_set = load_gold(gold or [DEFAULT_GOLD])
     err = Console(stderr=True, soft_wrap=True)
-    meta: dict[str, Any]
+    engine_figures = None
     if predictions is not None:
         labels = load_predictions(predictions)
-        meta = {"backend": "predictions", "model": None, "prompt_hash": None,
-                "predictions_file": str(predictions)}  # fmt: skip
+        source = EvalSource(backend="predictions", model=None, prompt_hash=None,
+                            predictions_file=str(predictions))  # fmt: skip
     else:
         prompt = load_prompt_set(engine.prompts)
         settings = engine.settings()
@@ -152,24 +153,24 @@ def evaluate_command(
             if cache is not None:
                 cache.close()
         labels = result.labels
-        meta = {
-            "backend": backend.name, "model": backend.model, "prompt_hash": prompt.hash,
-            "schema_hash": schema_hash(), "gains_policy": engine.gains,
-            "items_policy": engine.items, **result.engine_figures(),
-        }  # fmt: skip
+        source = EvalSource(
+            backend=backend.name, model=backend.model, prompt_hash=prompt.hash,
+            schema_hash=schema_hash(), gains_policy=policies[0], items_policy=policies[1],
+        )  # fmt: skip
+        engine_figures = result.engine_figures()
         if result.failures and not quiet:
             err.print(f"{len(result.failures)} abstracts failed to extract (scored as empty)")
-    run = evaluate(gold_set, labels, meta)
+    run = evaluate(gold_set, labels, source, engine_figures)
     path = save_run(runs_dir, run)
     comparison = None
     if compare is not None:
-        previous = find_run(runs_dir, compare, exclude=run["run_id"], gold_hash=run["gold_hash"])
+        previous = find_run(runs_dir, compare, exclude=run.run_id, gold_hash=run.gold_hash)
         comparison = compare_runs(run, previous)
     failures = gate_failures(run, fail_under=fail_under, max_drop=max_drop, comparison=comparison)
     if as_json:
-        shown = {k: v for k, v in run.items() if k != "records"}
+        shown = run.model_dump(mode="json", exclude={"records"})
         if comparison is not None:
-            shown["comparison"] = comparison
+            shown["comparison"] = comparison.model_dump(mode="json")
         shown["gate_failures"] = failures
         typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
@@ -192,19 +193,23 @@ def runs_command(
     """List saved eval runs, oldest first."""
     runs = list_runs(runs_dir)
     if as_json:
-        keys = (
-            "run_id",
-            "date",
-            "backend",
-            "model",
-            "prompt_hash",
-            "gold_hash",
-            "n_records",
-            "overall",
-        )
-        typer.echo(json.dumps([{k: r.get(k) for k in keys} for r in runs], indent=2))
+        typer.echo(json.dumps([_listed(run) for run in runs], indent=2))
         return
     if not runs:
         typer.echo(f"no saved eval runs in {runs_dir}")
         return
     show_runs(Console(soft_wrap=True), runs)
+
+
+def _listed(run: EvalRun) -> dict[str, object]:
+    """A run as `eval runs --json` lists it: what produced it and its overall figures."""
+    return {
+        "run_id": run.run_id,
+        "date": run.date,
+        "backend": run.source.backend,
+        "model": run.source.model,
+        "prompt_hash": run.source.prompt_hash,
+        "gold_hash": run.gold_hash,
+        "n_records": run.n_records,
+        "overall": run.overall.model_dump(mode="json"),
+    }

@@ -20,6 +20,20 @@ from typing import Any
 
 import numpy as np
 
+from enrich.core.evalrun import (
+    Agreement,
+    Bootstrap,
+    FieldFigures,
+    Figures,
+    GainFigures,
+    GainValueFigures,
+    Interval,
+    ModeFigures,
+    Overall,
+    Prf,
+    RecordDetail,
+    RecordMatches,
+)
 from enrich.core.gold import GoldGain, GoldRecord, Labels
 from enrich.core.schema import FIELDS
 from enrich.core.textmatch import MODES, Mode, greedy_pairs, normalize, similarity
@@ -161,10 +175,13 @@ def _f1_vectors(counts: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return np.asarray(f1)
 
 
-def _figures(counts: np.ndarray[Any, Any]) -> dict[str, float]:
-    tp, fp, fn = (float(x) for x in counts.sum(axis=0)) if len(counts) else (0.0, 0.0, 0.0)
+def _micro(counts: np.ndarray[Any, Any]) -> Prf:
+    """Micro P/R/F1 over the records' TP/FP/FN rows; not scored (None) when there are none."""
+    if not len(counts):
+        return _NOT_SCORED
+    tp, fp, fn = (int(x) for x in counts.sum(axis=0))
     p, r, f = prf(tp, fp, fn)
-    return {"p": p, "r": r, "f1": f, "tp": int(tp), "fp": int(fp), "fn": int(fn)}
+    return Prf(p=p, r=r, f1=f, tp=tp, fp=fp, fn=fn)
 
 
 class _Bootstrap:
@@ -183,18 +200,18 @@ class _Bootstrap:
             else []
         )
 
-    def interval(self, counts: np.ndarray[Any, Any], rows: np.ndarray[Any, Any]) -> list[float]:
+    def interval(self, counts: np.ndarray[Any, Any], rows: np.ndarray[Any, Any]) -> Interval:
         """95% interval of micro-F1 over the records in `rows` (an index array into `counts`,
         which has one TP/FP/FN row per record)."""
         if not self.weights or not len(rows):
-            return []
+            return ()
         sums = np.concatenate([w[:, rows] @ counts[rows] for w in self.weights])
         f1 = _f1_vectors(sums.astype(float))
         low, high = np.percentile(f1, [2.5, 97.5])
-        return [round(float(low), 4), round(float(high), 4)]
+        return (round(float(low), 4), round(float(high), 4))
 
 
-_NOT_SCORED: dict[str, Any] = {"p": None, "r": None, "f1": None, "tp": 0, "fp": 0, "fn": 0}
+_NOT_SCORED = Prf(p=None, r=None, f1=None, tp=0, fp=0, fn=0)
 
 
 def _counts(rows: Sequence[tuple[int, int, int]]) -> np.ndarray[Any, Any]:
@@ -203,15 +220,15 @@ def _counts(rows: Sequence[tuple[int, int, int]]) -> np.ndarray[Any, Any]:
 
 def summarize(
     scores: Sequence[RecordScore], *, samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED
-) -> dict[str, Any]:
+) -> Figures:
     """The figures of an eval: per field exact/relaxed micro and macro, gains, overall, CIs."""
     boot = _Bootstrap(len(scores), samples, seed)
-    fields: dict[str, Any] = {}
+    fields: dict[str, FieldFigures] = {}
     overall_rows = {mode: np.zeros((len(scores), 3), dtype=np.int64) for mode in MODES}
     for name in FIELDS:
         annotated = [i for i, s in enumerate(scores) if s.fields[name] is not None]
         rows = np.array(annotated, dtype=np.int64)
-        fields[name] = {"n_records": len(annotated)}
+        per_mode: dict[str, ModeFigures] = {}
         for mode in MODES:
             per_record = []
             for i in annotated:
@@ -219,17 +236,18 @@ def summarize(
                 assert matches is not None
                 per_record.append(matches[mode].counts())
             counts = _counts(per_record)
-            figures: dict[str, Any] = _figures(counts) if annotated else dict(_NOT_SCORED)
-            figures["macro_f1"] = (
-                float(_f1_vectors(counts.astype(float)).mean()) if annotated else None
-            )
             full = np.zeros((len(scores), 3), dtype=np.int64)
             if annotated:
                 full[rows] = counts
-            figures["f1_ci"] = boot.interval(full, rows)
-            fields[name][mode] = figures
-            if annotated:
                 overall_rows[mode][rows] += counts
+            per_mode[mode] = ModeFigures(
+                **dict(_micro(counts)),
+                macro_f1=float(_f1_vectors(counts.astype(float)).mean()) if annotated else None,
+                f1_ci=boot.interval(full, rows),
+            )
+        fields[name] = FieldFigures(
+            n_records=len(annotated), exact=per_mode["exact"], relaxed=per_mode["relaxed"]
+        )
     gain_rows = [i for i, s in enumerate(scores) if s.gains is not None]
     gain_counts = np.zeros((len(scores), 3), dtype=np.int64)
     agreement = {a: [0, 0] for a in ATTRIBUTES}
@@ -241,65 +259,60 @@ def summarize(
             agreement[attribute][0] += gm.agreement[attribute][0]
             agreement[attribute][1] += gm.agreement[attribute][1]
     gain_idx = np.array(gain_rows, dtype=np.int64)
-    gain_value = _figures(gain_counts[gain_idx]) if gain_rows else dict(_NOT_SCORED)
-    gains: dict[str, Any] = {
-        "n_records": len(gain_rows),
-        "value": {
-            **gain_value,
-            "f1_ci": boot.interval(gain_counts, gain_idx),
-        },
-        "agreement": {
-            a: {"share": (ok / n if n else None), "agree": ok, "scored": n}
+    gain_value = _micro(gain_counts[gain_idx])
+    gains = GainFigures(
+        n_records=len(gain_rows),
+        value=GainValueFigures(**dict(gain_value), f1_ci=boot.interval(gain_counts, gain_idx)),
+        agreement={
+            a: Agreement(share=ok / n if n else None, agree=ok, scored=n)
             for a, (ok, n) in agreement.items()
         },
-    }
+    )
     any_field = np.array(
         [i for i, s in enumerate(scores) if any(s.fields[f] is not None for f in FIELDS)],
         dtype=np.int64,
     )
-    if len(any_field):
-        overall = _figures(overall_rows["relaxed"][any_field])
-        overall_exact = _figures(overall_rows["exact"][any_field])
-    else:
-        overall = overall_exact = dict(_NOT_SCORED)
-    overall_figures = {
-        "relaxed_micro_f1": overall["f1"],
-        "relaxed_micro_f1_ci": boot.interval(overall_rows["relaxed"], any_field),
-        "exact_micro_f1": overall_exact["f1"],
-        "exact_micro_f1_ci": boot.interval(overall_rows["exact"], any_field),
-        "p": overall["p"],
-        "r": overall["r"],
-        "gains_f1": gain_value["f1"] if gain_rows else None,
-    }
-    return {
-        "overall": overall_figures,
-        "fields": fields,
-        "gains": gains,
-        "n_records": len(scores),
-        "bootstrap": {"samples": samples, "seed": seed},
-    }
+    overall = _micro(overall_rows["relaxed"][any_field])
+    overall_figures = Overall(
+        relaxed_micro_f1=overall.f1,
+        relaxed_micro_f1_ci=boot.interval(overall_rows["relaxed"], any_field),
+        exact_micro_f1=_micro(overall_rows["exact"][any_field]).f1,
+        exact_micro_f1_ci=boot.interval(overall_rows["exact"], any_field),
+        p=overall.p,
+        r=overall.r,
+        gains_f1=gain_value.f1,
+    )
+    return Figures(
+        overall=overall_figures,
+        fields=fields,
+        gains=gains,
+        n_records=len(scores),
+        bootstrap=Bootstrap(samples=samples, seed=seed),
+    )
 
 
-def record_details(score: RecordScore, mode: Mode = "relaxed") -> dict[str, Any]:
+def record_details(score: RecordScore, mode: Mode = "relaxed") -> RecordDetail:
     """Per-record TP/FP/FN with the strings (for saved runs and comparisons)."""
-    out: dict[str, Any] = {"id": score.id}
+    fields: dict[str, RecordMatches] = {}
     for name in FIELDS:
         per_mode = score.fields[name]
         if per_mode is None:
             continue
         matches = per_mode[mode]
-        out[name] = {"tp": [list(p) for p in matches.tp], "fp": matches.fp, "fn": matches.fn}
+        fields[name] = RecordMatches(
+            tp=tuple(matches.tp), fp=tuple(matches.fp), fn=tuple(matches.fn)
+        )
     if score.gains is not None:
 
         def show(g: GoldGain) -> str:
             return f"{g.value:g}{g.unit or ''} {g.metric or ''}".strip()
 
-        out["gains"] = {
-            "tp": [[show(a), show(b)] for a, b in score.gains.tp],
-            "fp": [show(g) for g in score.gains.fp],
-            "fn": [show(g) for g in score.gains.fn],
-        }
-    return out
+        fields["gains"] = RecordMatches(
+            tp=tuple((show(a), show(b)) for a, b in score.gains.tp),
+            fp=tuple(show(g) for g in score.gains.fp),
+            fn=tuple(show(g) for g in score.gains.fn),
+        )
+    return RecordDetail(id=score.id, fields=fields)
 
 
 def score_all(

@@ -136,25 +136,27 @@ def predict(tagger: EntityTagger, records: Sequence[GoldRecord]) -> dict[str, La
     return out
 
 
-def figures(records: Sequence[GoldRecord], predictions: dict[str, Labels]) -> dict[str, float]:
+def figures(
+    records: Sequence[GoldRecord], predictions: dict[str, Labels]
+) -> dict[str, float | None]:
     """Overall relaxed and exact micro-F1, and per-field relaxed/exact F1."""
     summary = summarize(score_all(records, predictions), samples=0)
-    overall = summary["overall"]
+    overall = summary.overall
     out = {
-        "relaxed": float(overall["relaxed_micro_f1"]),
-        "exact": float(overall["exact_micro_f1"]),
-        "p": overall["p"],
-        "r": overall["r"],
+        "relaxed": overall.relaxed_micro_f1,
+        "exact": overall.exact_micro_f1,
+        "p": overall.p,
+        "r": overall.r,
     }
     for field in FIELDS:
-        out[field + ".relaxed"] = float(summary["fields"][field]["relaxed"]["f1"])
-        out[field + ".exact"] = float(summary["fields"][field]["exact"]["f1"])
+        out[field + ".relaxed"] = summary.fields[field].relaxed.f1
+        out[field + ".exact"] = summary.fields[field].exact.f1
     return out
 
 
 def cross_validate(
     records: Sequence[dict[str, Any]], folds: int, clusters: Clusters | None = None
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     """Pooled figures over `folds` train/test splits of `records`."""
     gold: list[GoldRecord] = []
     predictions: dict[str, Labels] = {}
