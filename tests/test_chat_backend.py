@@ -1,5 +1,6 @@
 """The chat backend against a scripted server: real HTTP, no network, through both built-in
-providers (the openai SDK and plain httpx2), which must behave the same."""
+providers and both of the `server` provider's transports (the openai SDK; the small h11 client
+for plain http; httpx2, which a configured proxy selects), which must all behave the same."""
 
 from __future__ import annotations
 
@@ -29,10 +30,15 @@ LLAMA_500 = (
 _PROVIDER = {"name": "openai"}
 
 
-@pytest.fixture(autouse=True, params=["openai", "server"])
-def provider(request: pytest.FixtureRequest) -> str:
-    _PROVIDER["name"] = request.param
-    return str(request.param)
+@pytest.fixture(autouse=True, params=["openai", "server", "server-httpx2"])
+def provider(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    name = str(request.param)
+    if name == "server-httpx2":  # a proxy is configured, but not for the local fake server
+        monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+        monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+        name = "server"
+    _PROVIDER["name"] = name
+    return name
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,15 @@
-"""The `server` provider: any OpenAI-compatible server (llama.cpp, vLLM, Ollama, LM Studio)
-over plain HTTP with httpx2, the HTTP client the openai SDK itself is built on.
+"""The `server` provider: any OpenAI-compatible server (llama.cpp, vLLM, Ollama, LM Studio).
 
 It sends the same body and reads the same answer as the `openai` provider, but starts in a
 fraction of the time: importing the SDK takes about a second, longer than a whole small run
-against a local server. Self-hosted models have no list price, so it reports no cost.
+against a local server. A plain `http://` server with no proxy configured is reached through
+the small h11 client of `http11.py`; https and proxies go through httpx2, the HTTP client the
+openai SDK itself is built on. Self-hosted models have no list price, so it reports no cost.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -74,7 +76,19 @@ class _HTTPTransport:
         await self._client.aclose()
 
 
+_PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")
+
+
+def _plain(endpoint: str) -> bool:
+    """Whether the small client can reach `endpoint`: plain http and no proxy to honour."""
+    return endpoint.startswith("http://") and not any(os.environ.get(v) for v in _PROXY_VARIABLES)
+
+
 def _connect(connection: Connection) -> Transport:
+    if _plain(connection.endpoint):
+        from enrich.providers.http11 import PlainHTTPTransport
+
+        return PlainHTTPTransport(connection)
     return _HTTPTransport(connection)
 
 
