@@ -96,7 +96,11 @@ class ResultCache:
             extraction = ModelExtraction.model_validate_json(value["extraction"])
         except (KeyError, ValueError):
             return None  # written by an older schema: treat as a miss
-        usage = Usage(int(value.get("prompt_tokens", 0)), int(value.get("completion_tokens", 0)))
+        usage = Usage(
+            int(value.get("prompt_tokens", 0)),
+            int(value.get("completion_tokens", 0)),
+            int(value.get("prompt_chars", 0)),  # entries before it was kept: 0, not known
+        )
         return extraction, usage
 
     def put(self, key: str, extraction: ModelExtraction, usage: Usage, model: str) -> None:
@@ -108,6 +112,7 @@ class ResultCache:
                 "extraction": extraction.model_dump_json(),
                 "prompt_tokens": usage.prompt_tokens,
                 "completion_tokens": usage.completion_tokens,
+                "prompt_chars": usage.prompt_chars,
                 "model": model,
             },
         )

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from enrich.config import DEFAULT_MODEL, resolve_settings
+from enrich.config import DEFAULT_MODEL, read_endpoints, resolve_settings
 from enrich.errors import ConfigError
+from enrich.providers.base import EndpointSpec
 
 
 def test_flag_beats_environment_beats_default() -> None:
@@ -60,3 +62,48 @@ def test_environment_read_at_call_time(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_settings().model == "first"
     monkeypatch.setenv("ENRICH_MODEL", "second")
     assert resolve_settings().model == "second"
+
+
+def test_several_base_urls_and_a_file_of_them(tmp_path: Path) -> None:
+    listed = tmp_path / "replicas.txt"
+    listed.write_text(
+        "# two more replicas\nhttp://10.0.0.2:8000/v1 4\n\nhttp://10.0.0.3:8000/v1  # default\n",
+        encoding="utf-8",
+    )
+    settings = resolve_settings(
+        base_url=["http://10.0.0.1:8000/v1", str(listed)], env={}, cache_dir=tmp_path
+    )
+    assert settings.base_url == "http://10.0.0.1:8000/v1"  # the first names the model
+    assert settings.endpoints == (
+        EndpointSpec("http://10.0.0.1:8000/v1"),
+        EndpointSpec("http://10.0.0.2:8000/v1", 4),
+        EndpointSpec("http://10.0.0.3:8000/v1"),
+    )
+    assert settings.backend == "openai" and settings.provider == "server"
+
+
+def test_one_base_url_from_the_environment_is_the_one_endpoint(tmp_path: Path) -> None:
+    settings = resolve_settings(env={"OPENAI_BASE_URL": "http://h:1/v1"}, cache_dir=tmp_path)
+    assert settings.endpoints == (EndpointSpec("http://h:1/v1"),)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("http://a/v1 four\n", "replicas.txt:1: expected `URL [CONCURRENCY]`"),
+        ("http://a/v1\nftp://b/v1\n", "replicas.txt:2: expected"),
+        ("http://a/v1 0\n", "replicas.txt:1: expected"),
+        ("# nothing\n", "replicas.txt: no endpoint in the file"),
+        ("http://a/v1\nhttp://a/v1/\n", "endpoint http://a/v1 is given twice"),
+    ],
+)
+def test_a_bad_file_of_urls_names_the_line(tmp_path: Path, content: str, problem: str) -> None:
+    listed = tmp_path / "replicas.txt"
+    listed.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        read_endpoints([str(listed)])
+
+
+def test_a_base_url_that_is_neither_url_nor_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="neither an http"):
+        read_endpoints([str(tmp_path / "missing.txt")])

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from enrich.core.manifest import EndpointTraffic
 from enrich.core.schema import ModelExtraction
 
 
@@ -27,10 +28,14 @@ class ExtractRequest:
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # characters of the prompts whose tokens were counted: a run's own tokens-per-character
+    # ratio, from which `enrich plan` estimates a model whose tokenizer it does not have
+    prompt_chars: int = 0
 
     def add(self, other: Usage) -> None:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
+        self.prompt_chars += other.prompt_chars
 
 
 @dataclass
@@ -47,6 +52,16 @@ class ExtractResult:
 
 
 ResultCallback = Callable[[ExtractResult], None]
+
+
+@runtime_checkable
+class ReportsTraffic(Protocol):
+    """A backend that spreads requests over endpoints and paces them (`backends/chat.py`)."""
+
+    def traffic(self) -> tuple[list[EndpointTraffic], float]:
+        """Where the requests went, per endpoint (several only), and the seconds they waited
+        for the rate budgets."""
+        ...
 
 
 class Backend(Protocol):

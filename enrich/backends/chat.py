@@ -29,7 +29,9 @@ from enrich.backends.base import (
     ResultCallback,
     Usage,
 )
+from enrich.backends.formats import ResponseFormat
 from enrich.backends.interrupt import run_interruptibly
+from enrich.backends.pacing import Pacer
 from enrich.backends.retry import (
     RetryWait,
     clip,
@@ -39,15 +41,17 @@ from enrich.backends.retry import (
     rejects_json_schema,
     rejects_sampling,
 )
+from enrich.backends.router import Router, connect
+from enrich.core.manifest import EndpointTraffic
 from enrich.core.prompting import PromptSet
 from enrich.core.redact import redact
-from enrich.core.requests import Generation, Mode, chat_body, is_reasoning_model
+from enrich.core.requests import Generation, Mode, chat_body, is_reasoning_model, prompt_chars
 from enrich.core.schema import ModelExtraction
 from enrich.errors import BackendError, ConfigError
 from enrich.providers import get as get_provider
 from enrich.providers.base import (
-    Connection,
     ConnectionLostError,
+    EndpointSpec,
     Provider,
     Reply,
     RequestTimeoutError,
@@ -94,8 +98,12 @@ class ChatBackend:
         retry_timeouts: bool = True,
         reasoning: bool | None = None,
         provider: Provider | str = "openai",
+        endpoints: Sequence[EndpointSpec] = (),
+        rpm: int | None = None,
+        tpm: int | None = None,
     ) -> None:
         self.provider = get_provider(provider) if isinstance(provider, str) else provider
+        base_url = endpoints[0].url if endpoints else base_url
         endpoint = base_url or self.provider.endpoint
         if endpoint is None:
             raise ConfigError(
@@ -113,6 +121,14 @@ class ChatBackend:
         self._api_key = api_key
         self._secrets = (api_key,) if api_key else ()  # blanked out of every error text
         self.concurrency = max(1, concurrency)
+        # replicas of the model, each with its own concurrency (the first names it in keys)
+        self.endpoints = tuple(
+            EndpointSpec(spec.url.rstrip("/"), spec.concurrency or self.concurrency)
+            for spec in (endpoints or (EndpointSpec(self.endpoint),))
+        )
+        # requests in flight over all endpoints
+        self.capacity = sum(spec.concurrency or 1 for spec in self.endpoints)
+        self.pacer = Pacer(rpm, tpm)  # kept across batches: a budget is per minute of the run
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
         self.max_reasks = max(0, max_reasks)
@@ -121,31 +137,37 @@ class ChatBackend:
         self.max_tokens = max_tokens
         # None: known reasoning families by name; any other model switches when the server
         # refuses `max_tokens` or the temperature (`rejects_sampling`), once, for the run.
+        self.router: Router | None = None  # the last `extract` call's
+        self._traffic: dict[str, EndpointTraffic] = {}
         self.generation = Generation(
             temperature, max_tokens, is_reasoning_model(model) if reasoning is None else reasoning
         )
         self.retry_wait_max = retry_wait_max
-        self._memory = memory
         # False for a local server, which goes on generating after a client gives up: a resent
         # request would queue behind the abandoned one
         self.retry_timeouts = retry_timeouts
-        remembered = memory.get_format(self.endpoint, model) if memory is not None else None
-        known = response_format or remembered
-        self.mode: Mode = "json_object" if known == "json_object" else "json_schema"
-        # json_schema has worked here: a later 400 is about the request, not the format
-        self._schema_confirmed = known == "json_schema"
+        self.format = ResponseFormat(self.endpoint, model, memory, response_format)
 
     def _connect(self) -> Transport:
         """A transport for one `extract` call: a client cannot outlive its event loop."""
-        return self.provider.connect(
-            Connection(self.endpoint, self._api_key, self.timeout, self.concurrency)
-        )
+        transport = connect(self.provider, self.endpoints, self._api_key, self.timeout)
+        self.router = transport if isinstance(transport, Router) else None
+        return transport
+
+    def traffic(self) -> tuple[list[EndpointTraffic], float]:
+        """Per endpoint, over every `extract` call so far (several endpoints only)."""
+        return list(self._traffic.values()), round(self.pacer.waited, 3)
 
     def __repr__(self) -> str:  # the key stays out of logs and tracebacks
         return (
             f"ChatBackend(provider={self.provider.name!r}, model={self.model!r}, "
-            f"endpoint={self.endpoint!r}, mode={self.mode!r})"
+            f"endpoint={self.endpoint!r}, mode={self.format.mode!r})"
         )
+
+    @property
+    def mode(self) -> Mode:
+        """The response format asked for now (`backends/formats.py`)."""
+        return self.format.mode
 
     def _redact(self, text: str) -> str:
         """`text` without the configured key or anything shaped like a credential."""
@@ -173,7 +195,7 @@ class ChatBackend:
         self, requests: Sequence[ExtractRequest], on_result: ResultCallback | None
     ) -> list[ExtractResult]:
         batch = _Batch(self._connect())
-        gate = asyncio.Semaphore(self.concurrency)
+        gate = asyncio.Semaphore(self.capacity)
 
         async def one(request: ExtractRequest) -> ExtractResult:
             result = ExtractResult(request.key, None)
@@ -205,6 +227,8 @@ class ChatBackend:
             raise
         finally:
             await batch.transport.close()
+            if self.router is not None:
+                self.router.tally(self._traffic)
         return [task.result() for task in tasks]
 
     async def _call(
@@ -216,7 +240,18 @@ class ChatBackend:
             self.prompt, model=self.model, title=request.title, abstract=request.abstract,
             mode=mode, generation=self.generation, turns=turns,
         )  # fmt: skip
-        return await batch.transport.chat(body)
+        chars = prompt_chars(body)
+        if self.pacer.active:  # the prompt at ~4 characters a token, and the answer's cap
+            await self.pacer.admit(chars // 4 + self.generation.max_tokens)
+            if batch.aborted:
+                raise _AbortedError
+        try:
+            reply = await batch.transport.chat(body)
+        except StatusError as exc:
+            self.pacer.learn(exc.headers)
+            raise
+        self.pacer.learn(reply.limits)
+        return replace(reply, prompt_chars=chars)
 
     async def _create(
         self,
@@ -250,37 +285,25 @@ class ChatBackend:
         turns: list[dict[str, str]],
         result: ExtractResult,
     ) -> Reply:
-        if self.mode == "json_object":
+        if self.format.mode == "json_object":
             return await self._call(batch, request, turns, "json_object")
         try:
             response = await self._call(batch, request, turns, "json_schema")
         except StatusError as exc:
-            if self._schema_confirmed or not rejects_json_schema(exc) or rejects_sampling(exc):
+            if self.format.confirmed or not rejects_json_schema(exc) or rejects_sampling(exc):
                 raise
         else:
-            self._learn("json_schema")
+            self.format.learn("json_schema")
             return response
         result.requests += 1
         try:
             response = await self._call(batch, request, turns, "json_object")
         except StatusError as exc:
             if exc.status not in (400, 422):  # the format was accepted, the call failed
-                self._learn("json_object")
+                self.format.learn("json_object")
             raise
-        self._learn("json_object")
+        self.format.learn("json_object")
         return response
-
-    def _learn(self, mode: Mode) -> None:
-        """Record what the endpoint accepted, here and in the memory shared across runs."""
-        if mode == "json_schema":
-            if self._schema_confirmed:
-                return
-            self._schema_confirmed = True
-        elif self.mode == "json_object":
-            return
-        self.mode = mode
-        if self._memory is not None:
-            self._memory.set_format(self.endpoint, self.model, mode)
 
     def _retried(self, exc: BaseException) -> bool:
         if isinstance(exc, RequestTimeoutError) and not self.retry_timeouts:
@@ -345,7 +368,11 @@ class ChatBackend:
             if isinstance(response, str):
                 result.error = response
                 return
-            spent = Usage(response.prompt_tokens, response.completion_tokens)
+            spent = Usage(
+                response.prompt_tokens,
+                response.completion_tokens,
+                response.prompt_chars if response.prompt_tokens else 0,
+            )
             result.usage.add(spent)
             if result.reasks:
                 reask_tokens += spent.prompt_tokens + spent.completion_tokens

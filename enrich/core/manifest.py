@@ -6,6 +6,16 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 
+class EndpointTraffic(BaseModel):
+    """One endpoint of a run over several: requests sent there, answered there, and lost there
+    (its connection failed; each was resent to another endpoint)."""
+
+    url: str
+    sent: int = 0
+    answered: int = 0
+    lost: int = 0
+
+
 class RunSummary(BaseModel):
     """The figures of one run. Fields a run.json written before a field existed lacks take
     their defaults, so older run folders still load."""
@@ -35,3 +45,6 @@ class RunSummary(BaseModel):
     wall_seconds: float = 0.0
     # what the outputs depend on (`enrich/freshness.py`): an unchanged rerun is skipped
     inputs_digest: str | None = None
+    # a run over several endpoints: where its requests went (empty with one endpoint)
+    endpoints: list[EndpointTraffic] = []
+    paced_seconds: float = 0.0  # request-seconds spent waiting for the --rpm/--tpm budgets

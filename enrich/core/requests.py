@@ -73,3 +73,9 @@ def chat_body(
         **generation.fields(),
         "response_format": response_format(mode),
     }
+
+
+def prompt_chars(body: dict[str, Any]) -> int:
+    """The characters of a body's messages: what its prompt tokens are mostly made of (the
+    response format's schema adds a constant a tokens-per-character ratio absorbs)."""
+    return sum(len(str(message.get("content") or "")) for message in body.get("messages", ()))

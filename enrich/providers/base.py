@@ -8,7 +8,7 @@ layer decides what to retry, abort or report without knowing any client library.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -56,19 +56,22 @@ class Reply:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     has_choice: bool = True
+    prompt_chars: int = 0  # set by the shared layer: the characters of the messages sent
+    # the answer's x-ratelimit-* headers (lower-case names), from which a run learns its budget
+    limits: Mapping[str, str] = field(default_factory=dict)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def reply_from_json(data: Mapping[str, Any]) -> Reply:
+def reply_from_json(data: Mapping[str, Any], limits: Mapping[str, str] | None = None) -> Reply:
     """A chat-completions response body as a `Reply` (missing parts read as empty)."""
     usage = _mapping(data.get("usage"))
     tokens = (int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
-        return Reply(None, None, None, *tokens, has_choice=False)
+        return Reply(None, None, None, *tokens, has_choice=False, limits=limits or {})
     choice = choices[0]
     message = _mapping(choice.get("message"))
     content = message.get("content")
@@ -78,7 +81,18 @@ def reply_from_json(data: Mapping[str, Any]) -> Reply:
         choice.get("finish_reason"),
         refusal if isinstance(refusal, str) else None,
         *tokens,
+        limits=limits or {},
     )
+
+
+RATE_LIMIT_PREFIX = "x-ratelimit-"
+
+
+def rate_limit_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The x-ratelimit-* headers among `headers`, names lower-cased."""
+    return {
+        name.lower(): value for name, value in headers if name.lower().startswith(RATE_LIMIT_PREFIX)
+    }
 
 
 def error_parts(body: object) -> tuple[object, str]:
@@ -98,6 +112,15 @@ class Transport(Protocol):
     async def chat(self, body: Mapping[str, Any]) -> Reply: ...
 
     async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """One endpoint a run may send to, and how many requests it takes at once (None: the
+    run's --concurrency). Several of them are replicas serving the same model."""
+
+    url: str
+    concurrency: int | None = None
 
 
 @dataclass(frozen=True)

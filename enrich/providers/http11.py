@@ -24,6 +24,7 @@ from enrich.providers.base import (
     RequestTimeoutError,
     StatusError,
     error_parts,
+    rate_limit_headers,
     reply_from_json,
 )
 
@@ -163,4 +164,9 @@ def _reply(response: h11.Response, content: bytes) -> Reply:
             body=inner,
             headers={k.decode("latin-1"): v.decode("latin-1") for k, v in response.headers},
         )
-    return reply_from_json(data) if isinstance(data, Mapping) else Reply(None, has_choice=False)
+    limits = rate_limit_headers(
+        (name.decode("latin-1"), value.decode("latin-1")) for name, value in response.headers
+    )
+    if isinstance(data, Mapping):
+        return reply_from_json(data, limits)
+    return Reply(None, has_choice=False, limits=limits)

@@ -3,6 +3,7 @@
 The SDK costs about a second to import, so `connect` imports it, and only this provider does.
 Its `post` is the documented raw call: `create` would run its typed transform over every
 message and the whole schema on each request, and would reject llama.cpp's extra `schema` key.
+The answer is taken raw too, for its rate-limit headers.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from enrich.providers.base import (
     RequestTimeoutError,
     StatusError,
     Transport,
+    rate_limit_headers,
+    reply_from_json,
 )
 
 if TYPE_CHECKING:
@@ -49,12 +52,13 @@ class _SDKTransport:
         )
 
     async def chat(self, body: Mapping[str, Any]) -> Reply:
-        from openai.types.chat import ChatCompletion
+        import httpx2  # the SDK's own HTTP client, already imported with it
 
         openai = self._openai
         try:
-            completion = await self._client.post(
-                "/chat/completions", cast_to=ChatCompletion, body=dict(body)
+            # the raw response: its rate-limit headers, and no typed parse of every answer
+            response = await self._client.post(
+                "/chat/completions", cast_to=httpx2.Response, body=dict(body)
             )
         except openai.APIStatusError as exc:
             raise StatusError(
@@ -68,15 +72,14 @@ class _SDKTransport:
             raise RequestTimeoutError("timed out") from None
         except openai.APIConnectionError as exc:
             raise ConnectionLostError(f"{type(exc).__name__}: {exc}") from None
-        usage = completion.usage
-        tokens = (
-            (usage.prompt_tokens or 0) if usage else 0,
-            (usage.completion_tokens or 0) if usage else 0,
-        )
-        if not completion.choices:
-            return Reply(None, None, None, *tokens, has_choice=False)
-        choice = completion.choices[0]
-        return Reply(choice.message.content, choice.finish_reason, choice.message.refusal, *tokens)
+        limits = rate_limit_headers(response.headers.items())
+        try:
+            data: object = response.json()
+        except ValueError:
+            data = None
+        if isinstance(data, Mapping):
+            return reply_from_json(data, limits)
+        return Reply(None, has_choice=False, limits=limits)
 
     async def close(self) -> None:
         await self._client.close()

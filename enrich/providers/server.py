@@ -22,6 +22,7 @@ from enrich.providers.base import (
     StatusError,
     Transport,
     error_parts,
+    rate_limit_headers,
     reply_from_json,
 )
 
@@ -70,7 +71,10 @@ class _HTTPTransport:
                 body=inner,
                 headers=response.headers,
             )
-        return reply_from_json(data) if isinstance(data, Mapping) else Reply(None, has_choice=False)
+        limits = rate_limit_headers(response.headers.items())
+        if isinstance(data, Mapping):
+            return reply_from_json(data, limits)
+        return Reply(None, has_choice=False, limits=limits)
 
     async def close(self) -> None:
         await self._client.aclose()
