@@ -8,11 +8,11 @@
     enrich.write_run("enriched/", outcomes, extractor, corpus.profiles)
 
 `Extractor.extract` takes any iterable of papers and yields each paper's outcome, working
-`batch` papers at a time (`BATCH` unless given), so memory and work in flight stay bounded
-whatever the corpus size; identical abstracts are extracted once (within a batch by the
-pipeline, across batches by the cache). Each outcome can be recorded as it passes (`recording`),
-so an interrupted run keeps what it finished. Settings follow the CLI's rule: argument >
-environment > default, read when called.
+`batch` papers at a time (`BATCH` unless given; a batch backend asks for more), so memory and
+work in flight stay bounded whatever the corpus size; identical abstracts are extracted once
+(within a batch by the pipeline, across batches by the cache). Each outcome can be recorded as
+it passes (`recording`), so an interrupted run keeps what it finished. Settings follow the
+CLI's rule: argument > environment > default, read when called.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from itertools import islice
 from pathlib import Path
 from types import TracebackType
 
-from enrich.backends.base import Backend
+from enrich.backends.base import Backend, ReportsTraffic
 from enrich.backends.factory import BackendOptions, make_backend
 from enrich.cache import ResultCache
 from enrich.config import gain_policy, item_policy, resolve_settings
@@ -42,6 +42,12 @@ from enrich.review.build import publish_run, write_review
 BATCH = 256
 
 
+def _preferred_chunk(backend: Backend) -> int:
+    """The papers `backend` wants in one call (`preferred_chunk`, as a batch backend has)."""
+    size = getattr(backend, "preferred_chunk", None)
+    return size if isinstance(size, int) and size > 0 else BATCH
+
+
 @dataclass
 class Extractor:
     """A backend with its prompt, cache and policies; `stats` adds up everything extracted."""
@@ -51,7 +57,7 @@ class Extractor:
     cache: ResultCache | None = None
     gains: GainPolicy = "rules"
     items: ItemPolicy = "both"
-    batch: int | None = None  # papers per batch; None: BATCH
+    batch: int | None = None  # papers per batch; None: BATCH, or the backend's preferred_chunk
     stats: RunStats = field(default_factory=RunStats)
 
     @classmethod
@@ -95,9 +101,14 @@ class Extractor:
     def extract(
         self, papers: Iterable[Paper], progress: Progress | None = None
     ) -> Iterator[PaperOutcome]:
-        """Each paper's outcome, in order, `batch` papers at a time."""
+        """Each paper's outcome, in order, `batch` papers at a time (default: `BATCH`, or as
+        many as the backend asks for at once: a Batch API run wants one batch per limit-sized
+        chunk, not one per 256 papers)."""
+        watch = getattr(self.backend, "watch", None)
+        if progress is not None and callable(watch):
+            watch(progress)  # a batch backend shows its batches' own counts while it waits
         source = iter(papers)
-        while chunk := list(islice(source, self.batch or BATCH)):
+        while chunk := list(islice(source, self.batch or _preferred_chunk(self.backend))):
             outcomes, stats = run_extraction(
                 chunk, self.backend, self.prompt, self.cache, progress, self.gains, self.items
             )
@@ -119,9 +130,13 @@ class Extractor:
         """The run's figures so far (run.json), from `stats`; each call is a new run record,
         with its own id and time."""
         provenance = self.provenance()
-        return run_summary(
+        summary = run_summary(
             self.stats, provenance, endpoint=str(provenance["endpoint"]), model=self.backend.model
         )
+        if isinstance(self.backend, ReportsTraffic):
+            endpoints, paced = self.backend.traffic()
+            summary = summary.model_copy(update={"endpoints": endpoints, "paced_seconds": paced})
+        return summary
 
     def close(self) -> None:
         """Release the backend (a local server stops) and the cache."""

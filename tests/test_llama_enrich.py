@@ -57,3 +57,31 @@ def test_enrich_runs_against_llama_cpp_server(llama_server: LlamaServer, tmp_pat
     assert again.exit_code == 0
     summary = json.loads(again.stdout)
     assert (summary["cache_hits"], summary["requests"]) == (3, 0)
+
+
+def test_llama_cpp_is_one_replica_among_several(llama_server: LlamaServer, tmp_path: Path) -> None:
+    """The real server as one of two endpoints of a run, the other a fake that hangs up at
+    once: every abstract is answered, by llama.cpp, and the dead endpoint's requests moved."""
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}/v1"
+    listing = tmp_path / "papers.jsonl"
+    listing.write_text(
+        "".join(json.dumps({"title": t, "abstract": a}) + "\n" for t, a in ABSTRACTS),
+        encoding="utf-8",
+    )
+    argv = [
+        str(listing),
+        *("--base-url", dead, "--base-url", llama_server.base_url, "--model", llama_server.model),
+        *("--max-tokens", "512", "--concurrency", "1", "--timeout", "300", "--items", "model"),
+        *("--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out"), "--quiet"),
+    ]
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    run = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert run["extracted"] == len(ABSTRACTS) and run["failures"] == 0
+    traffic = {e["url"]: e for e in run["endpoints"]}
+    assert traffic[dead]["answered"] == 0 and traffic[dead]["lost"] >= 1
+    assert traffic[llama_server.base_url.rstrip("/")]["answered"] >= len(ABSTRACTS)

@@ -2,7 +2,7 @@
 that extracts (`enrich run`, `enrich eval`).
 
 `@engine_options` adds them to a command's signature, as typer reads it, and hands the command
-one `EngineOptions` (its `engine` parameter) instead of fourteen loose arguments, so the
+one `EngineOptions` (its `engine` parameter) instead of seventeen loose arguments, so the
 commands cannot drift apart in names, defaults or help.
 """
 
@@ -19,6 +19,7 @@ from enrich.backends.factory import BackendOptions
 from enrich.cli.options import (
     BackendOpt,
     BaseUrlOpt,
+    BatchOpt,
     CacheDirOpt,
     ConcurrencyOpt,
     GainsOpt,
@@ -29,8 +30,10 @@ from enrich.cli.options import (
     NoCacheOpt,
     PromptsOpt,
     ProviderOpt,
+    RpmOpt,
     ThreadsOpt,
     TimeoutOpt,
+    TpmOpt,
 )
 from enrich.config import Settings, resolve_settings
 from enrich.prompt_files import DEFAULT_PROMPTS_DIR
@@ -44,9 +47,11 @@ class EngineOptions:
 
     backend: str = "auto"
     model: str | None = None
-    base_url: str | None = None
+    base_url: list[str] | None = None
     provider: str | None = None
     concurrency: int | None = None
+    rpm: int | None = None
+    tpm: int | None = None
     timeout: float | None = None
     max_tokens: int | None = None
     gguf: Path | None = None
@@ -56,6 +61,7 @@ class EngineOptions:
     items: str = "both"
     cache_dir: Path | None = None
     no_cache: bool = False
+    batch: bool = False
 
     def settings(self) -> Settings:
         """Flag > environment > default, resolved now."""
@@ -69,8 +75,9 @@ class EngineOptions:
 
     def backend_options(self) -> BackendOptions:
         return BackendOptions(
-            self.concurrency, self.timeout, self.max_tokens, self.gguf, self.threads
-        )
+            self.concurrency, self.timeout, self.max_tokens, self.gguf, self.threads,
+            rpm=self.rpm, tpm=self.tpm, batch=self.batch,
+        )  # fmt: skip
 
 
 DEFAULTS = EngineOptions()  # what a command's `engine` parameter defaults to (replaced by typer)
@@ -82,6 +89,8 @@ _DECLARED: dict[str, Any] = {
     "base_url": BaseUrlOpt,
     "provider": ProviderOpt,
     "concurrency": ConcurrencyOpt,
+    "rpm": RpmOpt,
+    "tpm": TpmOpt,
     "timeout": TimeoutOpt,
     "max_tokens": MaxTokensOpt,
     "gguf": GgufOpt,
@@ -91,6 +100,7 @@ _DECLARED: dict[str, Any] = {
     "items": ItemsOpt,
     "cache_dir": CacheDirOpt,
     "no_cache": NoCacheOpt,
+    "batch": BatchOpt,
 }
 assert list(_DECLARED) == [f.name for f in fields(EngineOptions)]
 

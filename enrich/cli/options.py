@@ -76,10 +76,15 @@ ModelOpt = Annotated[
     ),
 ]
 BaseUrlOpt = Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
-        help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. "
-        "Default: $OPENAI_BASE_URL, else OpenAI's API (needs $OPENAI_API_KEY).",
+        "--base-url",
+        metavar="URL|FILE",
+        help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. Repeat it for several "
+        "replicas of one model (requests go to the least-loaded healthy one; one that dies is "
+        "taken out and its requests resent elsewhere), or pass a file of URLs, one per line "
+        "with an optional concurrency ('http://10.0.0.2:8000/v1 4'). The first names the model "
+        "in cache keys. Default: $OPENAI_BASE_URL, else OpenAI's API (needs $OPENAI_API_KEY).",
         show_default=False,
     ),
 ]
@@ -100,6 +105,29 @@ ConcurrencyOpt = Annotated[
         max=256,
         help="Requests in flight at once. Default: 8. --backend local always sends one at a "
         "time: its server answers requests in turn.",
+        show_default=False,
+    ),
+]
+RpmOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--rpm",
+        min=1,
+        metavar="N",
+        help="Requests per minute to stay under, over all endpoints. Default: what the "
+        "provider's x-ratelimit-limit-requests header says, else no limit.",
+        show_default=False,
+    ),
+]
+TpmOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--tpm",
+        min=1,
+        metavar="N",
+        help="Tokens per minute to stay under (prompt estimated from its length, plus the "
+        "answer's token cap). Default: the provider's x-ratelimit-limit-tokens header, else no "
+        "limit.",
         show_default=False,
     ),
 ]
@@ -143,6 +171,17 @@ PromptsOpt = Annotated[
     typer.Option(metavar="DIR", help="Prompt folder (system.md, instructions.md, examples.jsonl)."),
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")]
+BatchOpt = Annotated[
+    bool,
+    typer.Option(
+        "--batch",
+        help="Send the requests through the endpoint's Batch API (OpenAI's, or a server that "
+        "implements it): at its batch price, answered within 24 h while the run waits, polling "
+        "every 30 s ($ENRICH_BATCH_POLL). Each batch is recorded in the cache folder before "
+        "the wait, so a rerun after Ctrl-C or a crash resumes it instead of paying again. "
+        "Same answers and cache keys as realtime requests.",
+    ),
+]
 GainsOpt = Annotated[
     str,
     typer.Option(

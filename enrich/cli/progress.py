@@ -28,7 +28,7 @@ class RichProgress:
         self.usage = Usage()
         self.cached = 0
         self._bar = Progress(
-            TextColumn("extracting"),
+            TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[detail]}"),
@@ -37,6 +37,7 @@ class RichProgress:
             transient=False,
         )
         self._task: TaskID | None = None
+        self._batch: TaskID | None = None
 
     def _detail(self) -> str:
         tokens = self.usage.prompt_tokens + self.usage.completion_tokens
@@ -50,7 +51,7 @@ class RichProgress:
         """Called once per batch: the bar's total and cache hits add up over the batches."""
         self.cached += cached
         if self._task is None:
-            self._task = self._bar.add_task("extract", total=total, completed=cached, detail="")
+            self._task = self._bar.add_task("extracting", total=total, completed=cached, detail="")
         else:
             done = self._bar.tasks[0].completed
             self._bar.update(self._task, total=(self._bar.tasks[0].total or 0) + total,
@@ -61,6 +62,18 @@ class RichProgress:
         self.usage.add(result.usage)
         if self._task is not None:
             self._bar.update(self._task, advance=1, detail=self._detail())
+
+    def batch_status(self, completed: int, total: int, status: str) -> None:
+        """A Batch API run: the server's own count of answered requests, on a second bar."""
+        if self._batch is None:
+            self._batch = self._bar.add_task("batch", total=total, completed=completed,
+                                             detail=status)  # fmt: skip
+        else:
+            self._bar.update(self._batch, total=total, completed=completed, detail=status)
+
+    def batch_note(self, text: str) -> None:
+        """A batch resumed or released, printed above the bars."""
+        self._bar.console.print(text, markup=False, highlight=False)
 
     def __enter__(self) -> RichProgress:
         self._bar.start()

@@ -20,6 +20,7 @@ from enrich.cli.papers import read_options, report
 from enrich.cli.progress import RichProgress, waiting_notice
 from enrich.cli.signals import terminate_as_interrupt
 from enrich.config import gain_policy, item_policy
+from enrich.core.manifest import RunSummary
 from enrich.core.schema import schema_hash
 from enrich.freshness import finished_run, inputs_digest
 from enrich.ingest import read_corpus
@@ -139,5 +140,18 @@ def run(
             + "report.html, summary.md, enrich.sqlite and the CSV tables",
             markup=False, highlight=False,
         )  # fmt: skip
+        if summary.endpoints or summary.paced_seconds:
+            err.print(traffic_line(summary), markup=False, highlight=False)
     if stats.failures:
         raise typer.Exit(1)
+
+
+def traffic_line(summary: RunSummary) -> str:
+    """Where the requests of a run over several endpoints went, and how long budgets held them."""
+    parts = [
+        f"{e.url} answered {e.answered}" + (f" ({e.lost} lost, resent elsewhere)" if e.lost else "")
+        for e in summary.endpoints
+    ]
+    if summary.paced_seconds:
+        parts.append(f"requests waited {summary.paced_seconds:.1f} s for the rate budgets")
+    return "; ".join(parts)
