@@ -131,8 +131,9 @@ class Extractor:
         with its own id and time."""
         provenance = self.provenance()
         summary = run_summary(
-            self.stats, provenance, endpoint=str(provenance["endpoint"]), model=self.backend.model
-        )
+            self.stats, provenance, endpoint=str(provenance["endpoint"]),
+            model=self.backend.model, batch=bool(getattr(self.backend, "priced_as_batch", False)),
+        )  # fmt: skip
         if isinstance(self.backend, ReportsTraffic):
             endpoints, paced = self.backend.traffic()
             summary = summary.model_copy(update={"endpoints": endpoints, "paced_seconds": paced})

@@ -40,9 +40,14 @@ def record_line(record: PaperRecord) -> str:
 
 
 def run_summary(
-    stats: RunStats, provenance: Mapping[str, object], *, endpoint: str, model: str
+    stats: RunStats,
+    provenance: Mapping[str, object],
+    *,
+    endpoint: str,
+    model: str,
+    batch: bool = False,
 ) -> RunSummary:
-    """The figures of a run, for run.json and `--json`."""
+    """The figures of a run, for run.json and `--json` (`batch`: priced as the Batch API)."""
     usage = stats.usage
     now = datetime.now(UTC)
     figures = {
@@ -61,7 +66,9 @@ def run_summary(
         "rejected_items": stats.rejected,
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
-        "cost_usd": cost_usd(endpoint, model, usage.prompt_tokens, usage.completion_tokens),
+        "cost_usd": cost_usd(
+            endpoint, model, usage.prompt_tokens, usage.completion_tokens, batch=batch
+        ),
         "wall_seconds": round(stats.wall_seconds, 3),
     }
     return RunSummary.model_validate(figures)

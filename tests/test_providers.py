@@ -98,6 +98,11 @@ def test_list_prices_apply_only_at_the_providers_own_endpoint() -> None:
     assert openai.cost_usd("http://127.0.0.1:8080/v1", "gpt-4o-mini", 1_000_000, 0) is None
     assert openai.cost_usd("https://api.openai.com/v1", "unknown-model", 10, 10) is None
     assert providers.cost_usd("https://api.openai.com/v1", "gpt-4o", 0, 1_000_000) == 10.0
+    # the Batch API's price: half, where the provider publishes it; unknown where it does not
+    batched = providers.cost_usd("https://api.openai.com/v1", "gpt-4o", 0, 1_000_000, batch=True)
+    assert batched == 5.0
+    server = providers.get("server")
+    assert server.cost_usd("http://127.0.0.1:8080/v1", "m", 10, 10, batch=True) is None
 
 
 def test_replies_and_error_bodies_of_any_shape() -> None:
@@ -142,3 +147,16 @@ def test_a_rejected_key_names_the_providers_key_variable(
     assert result.exit_code == 1
     assert "rejected by https://api.acme.test/v1 (401)" in result.stderr
     assert "check ACME_API_KEY" in result.stderr
+
+
+def test_a_batch_run_is_costed_at_the_batch_price() -> None:
+    from enrich.backends.base import Usage
+    from enrich.outputs import run_summary
+    from enrich.pipeline import RunStats
+
+    stats = RunStats(papers=10, extracted=10, usage=Usage(2_000_000, 1_000_000))
+    where = {"endpoint": "https://api.openai.com/v1", "model": "gpt-4o-mini"}
+    realtime = run_summary(stats, {}, batch=False, **where).cost_usd
+    batched = run_summary(stats, {}, batch=True, **where).cost_usd
+    assert realtime == pytest.approx(2 * 0.15 + 0.60)
+    assert batched == pytest.approx(realtime / 2)

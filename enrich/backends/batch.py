@@ -78,6 +78,7 @@ class BatchBackend:
 
     name = "openai"
     origin = "through the Batch API: the run waits for the batches, a rerun resumes them"
+    priced_as_batch = True  # run.json's cost is at the Batch API's price
 
     def __init__(
         self,

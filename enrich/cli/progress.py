@@ -23,8 +23,8 @@ from enrich.providers import cost_usd
 class RichProgress:
     """Implements the pipeline's `Progress` protocol on stderr."""
 
-    def __init__(self, console: Console, *, endpoint: str, model: str) -> None:
-        self.endpoint, self.model = endpoint, model
+    def __init__(self, console: Console, *, endpoint: str, model: str, batch: bool = False) -> None:
+        self.endpoint, self.model, self.batch = endpoint, model, batch
         self.usage = Usage()
         self.cached = 0
         self._bar = Progress(
@@ -43,8 +43,9 @@ class RichProgress:
         tokens = self.usage.prompt_tokens + self.usage.completion_tokens
         text = f"cache hits {self.cached} · tokens {tokens:,}"
         cost = cost_usd(
-            self.endpoint, self.model, self.usage.prompt_tokens, self.usage.completion_tokens
-        )
+            self.endpoint, self.model, self.usage.prompt_tokens, self.usage.completion_tokens,
+            batch=self.batch,
+        )  # fmt: skip
         return text if cost is None else f"{text} · ${cost:.4f}"
 
     def start(self, total: int, cached: int) -> None:

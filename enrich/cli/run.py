@@ -96,7 +96,7 @@ def run(
             )  # fmt: skip
         progress: RichProgress | None = None
         if not quiet and not as_json:
-            progress = RichProgress(err, endpoint=endpoint, model=backend.model)
+            progress = RichProgress(err, endpoint=endpoint, model=backend.model, batch=engine.batch)
         extractor = Extractor(backend, prompt, cache, *policies)
         partial = partial_file(out)
         try:

@@ -69,10 +69,13 @@ def key_variables() -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.key_variable for p in _registry.values()))
 
 
-def cost_usd(endpoint: str, model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """The cost at the list price of whichever provider publishes one for `endpoint`."""
+def cost_usd(
+    endpoint: str, model: str, prompt_tokens: int, completion_tokens: int, *, batch: bool = False
+) -> float | None:
+    """The cost at the list price (or Batch API price) of whichever provider publishes one for
+    `endpoint`."""
     for provider in (get(name) for name in names()):
-        cost = provider.cost_usd(endpoint, model, prompt_tokens, completion_tokens)
+        cost = provider.cost_usd(endpoint, model, prompt_tokens, completion_tokens, batch=batch)
         if cost is not None:
             return cost
     return None

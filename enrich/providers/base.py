@@ -145,14 +145,23 @@ class Provider:
     # USD per million tokens (input, output) at `endpoint`, the provider's published list
     # prices; a model not listed, or another endpoint, has no known cost
     prices: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    # the share of the list price its Batch API bills (OpenAI: half); None: not published
+    batch_share: float | None = None
 
     def cost_usd(
-        self, endpoint: str, model: str, prompt_tokens: int, completion_tokens: int
+        self,
+        endpoint: str,
+        model: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        *,
+        batch: bool = False,
     ) -> float | None:
-        """The tokens' cost at list price, or None when the price is not known."""
+        """The tokens' cost at list price (or its Batch API price), or None when not known."""
         if self.endpoint is None or endpoint.rstrip("/") != self.endpoint:
             return None
         price = self.prices.get(model)
-        if price is None:
+        share = self.batch_share if batch else 1.0
+        if price is None or share is None:
             return None
-        return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
+        return share * (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000

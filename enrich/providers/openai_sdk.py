@@ -96,4 +96,5 @@ PROVIDER = Provider(
     connect=_connect,
     endpoint=ENDPOINT,
     prices=PRICES,
+    batch_share=0.5,  # the Batch API bills half the list price
 )
