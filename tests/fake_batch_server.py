@@ -24,14 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-EMPTY = {
-    "summary": "A paper.",
-    "methods": [],
-    "tasks": [],
-    "datasets": [],
-    "metrics": [],
-    "gains": [],
-}
+from tests.fake_openai_server import EMPTY
 
 
 @dataclass(frozen=True)

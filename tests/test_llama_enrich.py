@@ -8,6 +8,7 @@ and the rerun is served from the cache.
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -25,12 +26,17 @@ ABSTRACTS = [
 ]
 
 
-def test_enrich_runs_against_llama_cpp_server(llama_server: LlamaServer, tmp_path: Path) -> None:
-    listing = tmp_path / "papers.jsonl"
+def _listing(folder: Path) -> Path:
+    listing = folder / "papers.jsonl"
     listing.write_text(
         "".join(json.dumps({"title": t, "abstract": a}) + "\n" for t, a in ABSTRACTS),
         encoding="utf-8",
     )
+    return listing
+
+
+def test_enrich_runs_against_llama_cpp_server(llama_server: LlamaServer, tmp_path: Path) -> None:
+    listing = _listing(tmp_path)
     argv = [
         str(listing),
         *("--base-url", llama_server.base_url, "--model", llama_server.model),
@@ -60,18 +66,13 @@ def test_enrich_runs_against_llama_cpp_server(llama_server: LlamaServer, tmp_pat
 
 
 def test_llama_cpp_is_one_replica_among_several(llama_server: LlamaServer, tmp_path: Path) -> None:
-    """The real server as one of two endpoints of a run, the other a fake that hangs up at
-    once: every abstract is answered, by llama.cpp, and the dead endpoint's requests moved."""
-    import socket
-
+    """The real server as one of two endpoints of a run, the other a port that refuses every
+    connection: every abstract is answered, by llama.cpp, and the dead endpoint's requests
+    moved."""
     with socket.socket() as closed:  # a port nothing listens on: connections are refused
         closed.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{closed.getsockname()[1]}/v1"
-    listing = tmp_path / "papers.jsonl"
-    listing.write_text(
-        "".join(json.dumps({"title": t, "abstract": a}) + "\n" for t, a in ABSTRACTS),
-        encoding="utf-8",
-    )
+    listing = _listing(tmp_path)
     argv = [
         str(listing),
         *("--base-url", dead, "--base-url", llama_server.base_url, "--model", llama_server.model),
