@@ -10,16 +10,20 @@ import pickle
 import re
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import diskcache
 
 from enrich.backends.base import Usage
 from enrich.core.schema import ModelExtraction
 from enrich.errors import CacheError
+
+if TYPE_CHECKING:  # a run never plans: its import stays out of the run's start-up
+    from enrich.core.plan import History
 
 # What diskcache keeps in its folder: the index database (with SQLite's journal files) and
 # two-hex-digit folders of large values. Removing a corrupt cache removes exactly these.
@@ -36,6 +40,25 @@ _FORMAT_PREFIX = "response-format:"
 
 def _format_key(endpoint: str, model: str) -> str:
     return f"{_FORMAT_PREFIX}{endpoint}|{model}"
+
+
+def _usage(value: dict[str, Any]) -> Usage:
+    return Usage(
+        int(value.get("prompt_tokens", 0)),
+        int(value.get("completion_tokens", 0)),
+        int(value.get("prompt_chars", 0)),  # entries before it was kept: 0, not known
+    )
+
+
+def _entry(value: Any) -> tuple[ModelExtraction, Usage] | None:
+    """A stored value as the extraction and its usage; None when it is not one."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        extraction = ModelExtraction.model_validate_json(value["extraction"])
+    except (KeyError, ValueError):
+        return None  # written by an older schema: treat as a miss
+    return extraction, _usage(value)
 
 
 @dataclass(frozen=True)
@@ -89,19 +112,7 @@ class ResultCache:
             self.write_error = self.write_error or str(exc)
 
     def get(self, key: str) -> tuple[ModelExtraction, Usage] | None:
-        value: Any = self._read(key)
-        if not isinstance(value, dict):
-            return None
-        try:
-            extraction = ModelExtraction.model_validate_json(value["extraction"])
-        except (KeyError, ValueError):
-            return None  # written by an older schema: treat as a miss
-        usage = Usage(
-            int(value.get("prompt_tokens", 0)),
-            int(value.get("completion_tokens", 0)),
-            int(value.get("prompt_chars", 0)),  # entries before it was kept: 0, not known
-        )
-        return extraction, usage
+        return _entry(self._read(key))
 
     def put(self, key: str, extraction: ModelExtraction, usage: Usage, model: str) -> None:
         """Store one success; a failed write is counted, never raised: the result itself is
@@ -158,6 +169,94 @@ class ResultCache:
         self._cache.close()
 
     def __enter__(self) -> ResultCache:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class CacheReader:
+    """The cache opened read-only (SQLite's `mode=ro`), for `enrich plan`: it looks answers up
+    and sums a model's usage, and can change nothing. A folder without the cache's database is
+    an empty cache, and is not created."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        database = directory / _DATABASE
+        self._disk = diskcache.Disk(str(directory))  # decodes values, reads large ones' files
+        self._db: sqlite3.Connection | None = None
+        if not database.is_file():
+            return
+        try:
+            self._db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+            self._db.execute("SELECT 1 FROM Cache LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as exc:  # not a database, no Cache table, unreadable
+            self.close()
+            raise CacheError(f"{database}: cache unreadable ({exc})", _CLEAR_HINT) from exc
+
+    def _rows(self, query: str, args: tuple[str, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of `query`, streamed (a large cache is never held in memory at once)."""
+        if self._db is None:
+            return
+        try:
+            yield from self._db.execute(query, args)
+        except sqlite3.DatabaseError as exc:
+            raise CacheError(
+                f"{self.directory / _DATABASE}: cache unreadable ({exc})", _CLEAR_HINT
+            ) from exc
+
+    def _value(self, mode: int, filename: str | None, value: Any) -> Any:
+        try:
+            return self._disk.fetch(mode, filename, value, False)
+        except (*_BAD_VALUE, OSError):
+            return None
+
+    def _lookup(self, key: str) -> Any:
+        query = "SELECT mode, filename, value FROM Cache WHERE key = ? AND raw = 1"
+        row = next(self._rows(query, (key,)), None)
+        return None if row is None else self._value(*row)
+
+    def get(self, key: str) -> tuple[ModelExtraction, Usage] | None:
+        """What `ResultCache.get` would return for `key`."""
+        return _entry(self._lookup(key))
+
+    def get_format(self, endpoint: str, model: str) -> str | None:
+        value = self._lookup(_format_key(endpoint, model))
+        return value if isinstance(value, str) else None
+
+    def set_format(self, endpoint: str, model: str, value: str) -> None:
+        """Read-only: a plan learns nothing it would have to remember."""
+
+    def history(self, model: str) -> History:
+        """The usage of every cached answer of `model`: what its answers cost so far."""
+        from enrich.core.plan import History
+
+        answers = completion = calibrated = tokens = chars = 0
+        for row in self._rows("SELECT mode, filename, value FROM Cache WHERE raw = 1"):
+            value = self._value(*row)
+            if not isinstance(value, dict) or value.get("model") != model:
+                continue
+            usage = _usage(value)
+            if usage.completion_tokens > 0:
+                answers += 1
+                completion += usage.completion_tokens
+            if usage.prompt_chars > 0 and usage.prompt_tokens > 0:
+                calibrated += 1
+                tokens += usage.prompt_tokens
+                chars += usage.prompt_chars
+        return History(answers, completion, calibrated, tokens, chars)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> CacheReader:
         return self
 
     def __exit__(

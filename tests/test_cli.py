@@ -114,7 +114,8 @@ def test_a_command_line_imports_only_the_command_it_names() -> None:
     assert _commands_for(["corpus/", "--out", "o"]) == ("run",)
     assert _commands_for(["eval", "--gold", "g.jsonl"]) == ("eval",)
     assert _commands_for(["--help"]) == _commands_for([]) == _commands_for(["--version", "--help"])
-    assert len(_commands_for([])) == 6
+    assert len(_commands_for([])) == 7
+    assert _commands_for(["plan", "corpus/"]) == ("plan",)
     code = (
         "import sys\nfrom enrich.cli import main\nsys.argv = ['enrich', '--version']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
@@ -126,8 +127,9 @@ def test_a_command_line_imports_only_the_command_it_names() -> None:
 
 
 def test_run_and_eval_declare_the_engine_options_once() -> None:
-    """Every engine option reaches both commands from one declaration: same flag, help and
-    default; the commands receive them as one `EngineOptions`."""
+    """Every engine option reaches the commands that extract (and `plan`, which must take
+    exactly the run's options) from one declaration: same flag, help and default; the
+    commands receive them as one `EngineOptions`."""
     import typer.main
 
     from enrich.cli.engine import EngineOptions
@@ -144,5 +146,5 @@ def test_run_and_eval_declare_the_engine_options_once() -> None:
 
     run_params, eval_params = engine_params(commands["run"]), engine_params(commands["eval"])
     assert list(run_params) == list(EngineOptions.__dataclass_fields__)
-    assert run_params == eval_params
+    assert run_params == eval_params == engine_params(commands["plan"])
     assert run_params["provider"][0] == ("--provider",) and run_params["gains"][2] == "rules"
