@@ -114,7 +114,9 @@ def test_a_command_line_imports_only_the_command_it_names() -> None:
     assert _commands_for(["corpus/", "--out", "o"]) == ("run",)
     assert _commands_for(["eval", "--gold", "g.jsonl"]) == ("eval",)
     assert _commands_for(["--help"]) == _commands_for([]) == _commands_for(["--version", "--help"])
-    assert len(_commands_for([])) == 7
+    assert {"run", "plan", "papers", "report", "show", "cache", "eval", "gold"} <= set(
+        _commands_for([])
+    )
     assert _commands_for(["plan", "corpus/"]) == ("plan",)
     code = (
         "import sys\nfrom enrich.cli import main\nsys.argv = ['enrich', '--version']\n"

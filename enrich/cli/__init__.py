@@ -99,9 +99,9 @@ def build_app(commands: tuple[str, ...] | None = None) -> typer.Typer:
     return built
 
 
-# each a module of this package with a function of the same name; `cache` and `eval` are
-# groups whose subcommands their modules declare
-_COMMANDS = ("run", "plan", "papers", "report", "show", "cache", "eval")
+# each a module of this package with a function of the same name; `cache`, `eval` and `gold`
+# are groups whose subcommands their modules declare
+_COMMANDS = ("run", "plan", "papers", "report", "show", "cache", "eval", "gold")
 
 
 def _register(target: typer.Typer, names: tuple[str, ...]) -> None:
@@ -121,6 +121,12 @@ def _register(target: typer.Typer, names: tuple[str, ...]) -> None:
                 eval_cli.eval_app.callback()(translate_errors(eval_cli.evaluate_command))
                 eval_cli.eval_app.command(name="runs")(translate_errors(eval_cli.runs_command))
             target.add_typer(eval_cli.eval_app, name="eval")
+        elif name == "gold":
+            from enrich.cli import gold
+
+            if not gold.gold_app.registered_commands:
+                gold.gold_app.command(name="add")(translate_errors(gold.add))
+            target.add_typer(gold.gold_app, name="gold")
         else:
             module = import_module(f"enrich.cli.{name}")
             target.command(name=name)(translate_errors(getattr(module, name)))
