@@ -182,3 +182,50 @@ def test_a_large_report_is_split_into_linked_pages(
     assert CliRunner().invoke(app, ["report", str(out), "--quiet"]).exit_code == 0
     assert sorted(p.name for p in out.glob("report*.html")) == ["report.html"]
     assert (out / "report.html").read_text().count('<article class="card') == 134
+
+
+def test_review_data_block_carries_what_an_export_needs() -> None:
+    # an astral character (2 UTF-16 units) before the items, and a CR the HTML parser would eat
+    abstract = (
+        "\U0001d465-ResNet-50 gains +5.3% top-1 accuracy on\r\nImageNet-1k over SeedEdit 3.0."
+    )
+    paper = _paper(abstract=abstract)
+    items = [
+        _at("methods", "ResNet-50", abstract=abstract),
+        _at("datasets", "ImageNet-1k", 0, abstract),
+    ]
+    items.append(_item("metrics", "FID", None, None, 1))  # ungrounded: nothing to review
+    start = abstract.index("+5.3%")
+    gain = GainRow(
+        "p1", 0, "top-1 accuracy", "top 1 accuracy", 5.3, "%", "delta", None, None, None, None,
+        "+5.3%", start, start + 5, True,
+    )  # fmt: skip
+    run = {"run_id": "r1", "model": "m", "prompt_hash": "h", "backend": "offline", "papers": 1}
+    page = render_report(Tables([paper], items, [gain]), [], run, first=4000)
+    data = json.loads(re.findall(r'id="report-data">(.*?)</script>', page)[0])
+    review = data["review"]
+    assert review["run"] == {"run_id": "r1", "model": "m", "prompt_hash": "h", "backend": "offline"}
+    assert review["first"] == 4000
+    entry = review["papers"][0]
+    assert entry["id"] == "p1" and entry["abstract"] == abstract and entry["title"] == "A title"
+    units = abstract.encode("utf-16-le")
+
+    def js_slice(s: int, e: int) -> str:  # what JavaScript's abstract.slice(s, e) gives
+        return units[2 * s : 2 * e].decode("utf-16-le")
+
+    assert [(i["k"], i["f"], i["t"]) for i in entry["items"]] == [
+        ("methods:0", "methods", "ResNet-50"), ("datasets:0", "datasets", "ImageNet-1k")
+    ]  # fmt: skip
+    assert all(js_slice(i["s"], i["e"]) == i["t"] for i in entry["items"])
+    assert entry["items"][0]["s"] == abstract.index("ResNet-50") + 1
+    (shown,) = entry["gains"]
+    assert shown["k"] == "gains:0" and js_slice(shown["s"], shown["e"]) == "+5.3%"
+    # the numbers the gold checker reads, with the unit the gain rules read
+    assert [n for n in entry["nums"] if n[0] == 5.3] == [
+        [5.3, shown["s"], shown["s"] + 4, "%", None, 1]  # "+5.3", its sign read as a number's
+    ]
+    assert not any(n[0] == 1 for n in entry["nums"])  # "top-1" is a name, not a number
+    assert [n[5] for n in entry["nums"] if n[0] == 3] == [0]  # a version: no quantity
+    # the card's text keeps the CR, so DOM offsets equal the abstract's
+    assert "on&#13;\nImageNet" in page or "on&#13;\n<mark" in page
+    assert "<dt>run</dt><dd>r1</dd>" in page

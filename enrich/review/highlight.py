@@ -57,11 +57,17 @@ def place_items(abstract: str, items: Iterable[ItemRow]) -> tuple[list[_Span], l
     return placed, dropped
 
 
+def _text(value: str) -> str:
+    """Abstract text as HTML whose DOM text is `value` exactly: the HTML parser would turn a
+    raw CR into LF, which shifts the offsets the review panel reads from a selection."""
+    return escaped(value).replace("\r", "&#13;")
+
+
 def _render_spans(abstract: str, spans: list[_Span], start: int, end: int) -> str:
     out: list[str] = []
     pos = start
     for span in spans:
-        out.append(escaped(abstract[pos : span.start]))
+        out.append(_text(abstract[pos : span.start]))
         item = span.item
         tip = f"{item.field[:-1]}: {item.name}" + (f" ({item.role})" if item.role else "")
         role = f' data-role="{escaped(item.role)}"' if item.role else ""
@@ -73,7 +79,7 @@ def _render_spans(abstract: str, spans: list[_Span], start: int, end: int) -> st
             + "</mark>"
         )
         pos = span.end
-    out.append(escaped(abstract[pos:end]))
+    out.append(_text(abstract[pos:end]))
     return "".join(out)
 
 

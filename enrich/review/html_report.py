@@ -3,8 +3,10 @@
 Every paper is a card with its abstract, the extracted items highlighted in place from their
 spans, the items that could not be placed, and its claimed gains. Filters (profile, category,
 year, method, dataset, free text) and a sortable gains table run in inline vanilla JS over a JSON
-block, so the page needs no network and works opened from disk. All corpus text is escaped; a
-Content-Security-Policy allows only the page's own script (by hash) and style.
+block, so the page needs no network and works opened from disk. Each card can be reviewed
+(`reviewing.py`, review-*.js): decisions are kept in the browser per run and paper and exported
+as gold JSONL. All corpus text is escaped; a Content-Security-Policy allows only the page's own
+script (its assets inlined as one <script>, by hash) and style.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from enrich.core.tables import ITEM_FIELDS, GainRow, ItemRow, PaperRow, Tables
 from enrich.export import atomic_write_text
 from enrich.review.highlight import escaped as _e
 from enrich.review.highlight import highlight
+from enrich.review.reviewing import review_bar, review_entry, run_info
 
 REPORT_FILE = "report.html"
 NONE = "~none"  # facet value of a paper without a category / year / profile
@@ -30,8 +33,17 @@ _FIELD_FACETS = tuple(spec for spec in EXTRACTED if spec.facet)
 FACETS = ("profile", "category", "year", *(spec.name for spec in _FIELD_FACETS))
 
 
+# Inlined in this order into the page's one <style> and one <script> (hashed in its CSP).
+STYLES = ("report.css", "review.css")
+SCRIPTS = ("report.js", "review-state.js", "review-abstract.js", "review-ui.js", "review-events.js")
+
+
 def _asset(name: str) -> str:
     return files("enrich.review").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _assets(names: Sequence[str]) -> str:
+    return "\n".join(_asset(name) for name in names)
 
 
 def _csp_hash(text: str) -> str:
@@ -181,6 +193,7 @@ def _facet_data(
 def _header(tables: Tables, profiles: Sequence[Mapping[str, Any]], run: Mapping[str, Any]) -> str:
     counts = Counter(i.field for i in tables.grounded_items())
     facts = [
+        ("run", run.get("run_id")),
         ("backend", run.get("backend")),
         ("model", run.get("model")),
         ("endpoint", run.get("endpoint")),
@@ -274,9 +287,10 @@ def render_report(
     profiles: Sequence[Mapping[str, Any]],
     run: Mapping[str, Any],
     pager: str = "",
+    first: int = 0,
 ) -> str:
     """The whole report page as one HTML string (CSS, JS and data inlined); `pager` links the
-    pages of a split report."""
+    pages of a split report, whose page starts at the run's paper number `first`."""
     items: dict[str, list[ItemRow]] = defaultdict(list)
     for item in tables.items:
         items[item.paper_id].append(item)
@@ -289,8 +303,16 @@ def render_report(
         _card(i, p, items.get(p.paper_id, []), gains.get(p.paper_id, []))
         for i, p in enumerate(tables.papers)
     )
-    css, js = _asset("report.css"), _asset("report.js")
-    data = script_json({"papers": papers, "options": options, "none": NONE})
+    css, js = _assets(STYLES), _assets(SCRIPTS)
+    review = {
+        "run": run_info(run),
+        "first": first,
+        "papers": [
+            review_entry(p, items.get(p.paper_id, []), gains.get(p.paper_id, []))
+            for p in tables.papers
+        ],
+    }
+    data = script_json({"papers": papers, "options": options, "none": NONE, "review": review})
     csp = (
         f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(js)}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
@@ -301,7 +323,7 @@ def render_report(
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>enrich report: {len(tables.papers)} papers</title><style>{css}</style></head>"
-        f"<body>{_header(tables, profiles, run)}{pager}<main>{_filters()}"
+        f"<body>{_header(tables, profiles, run)}{pager}<main>{review_bar()}{_filters()}"
         f'<section id="cards" class="cards">{cards}'
         '<p id="empty" class="empty" hidden>no paper matches these filters</p></section>'
         f"{_gains_table(tables, index)}</main>"
@@ -335,7 +357,7 @@ def write_page(
     first = (number - 1) * PAGE_PAPERS
     pager = _pager(number, page_count(total), first, len(tables.papers), total)
     path = folder / page_name(number)
-    atomic_write_text(path, render_report(tables, profiles, run, pager))
+    atomic_write_text(path, render_report(tables, profiles, run, pager, first))
     return path
 
 
