@@ -1,7 +1,9 @@
 """The on-disk result cache (diskcache): raw model outputs by extraction key.
 
 Raw outputs are stored, not grounded ones, so improving grounding never costs a request.
-Only successful extractions are stored; failures are retried on the next run.
+Only successful extractions are stored; failures are retried on the next run. Overviews
+(`enrich summarize`) have their own key space ("overview:" + `core/keys.overview_key`): only
+answers whose citations passed the check are stored.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import diskcache
 
 from enrich.backends.base import Usage
+from enrich.core.overview import ModelOverview
 from enrich.core.schema import ModelExtraction
 from enrich.errors import CacheError
 
@@ -36,6 +39,7 @@ _ACCESS_HINT = "check its permissions, or pass --cache-dir DIR or --no-cache"
 _CLEAR_HINT = "run `enrich cache clear` to remove it, or move it aside; run outputs are not touched"
 
 _FORMAT_PREFIX = "response-format:"
+OVERVIEW_PREFIX = "overview:"
 
 
 def _format_key(endpoint: str, model: str) -> str:
@@ -64,7 +68,7 @@ def _entry(value: Any) -> tuple[ModelExtraction, Usage] | None:
 @dataclass(frozen=True)
 class CacheStats:
     directory: str
-    entries: int  # cached extractions (the remembered response formats are not counted)
+    entries: int  # cached extractions and overviews (remembered response formats are not)
     bytes: int
 
 
@@ -121,6 +125,31 @@ class ResultCache:
             key,
             {
                 "extraction": extraction.model_dump_json(),
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "prompt_chars": usage.prompt_chars,
+                "model": model,
+            },
+        )
+
+    def get_overview(self, key: str) -> tuple[ModelOverview, Usage] | None:
+        """The overview answer stored under `overview_key` `key`; None when absent or not one."""
+        value = self._read(OVERVIEW_PREFIX + key)
+        if not isinstance(value, dict):
+            return None
+        try:
+            overview = ModelOverview.model_validate_json(value["overview"])
+        except (KeyError, ValueError):
+            return None  # written by an older schema: a miss
+        return overview, _usage(value)
+
+    def put_overview(self, key: str, overview: ModelOverview, usage: Usage, model: str) -> None:
+        """Store an accepted overview answer (with listed ids, as the model wrote it); a failed
+        write is counted, never raised."""
+        self._write(
+            OVERVIEW_PREFIX + key,
+            {
+                "overview": overview.model_dump_json(),
                 "prompt_tokens": usage.prompt_tokens,
                 "completion_tokens": usage.completion_tokens,
                 "prompt_chars": usage.prompt_chars,
@@ -240,6 +269,8 @@ class CacheReader:
         for row in self._rows("SELECT mode, filename, value FROM Cache WHERE raw = 1"):
             value = self._value(*row)
             if not isinstance(value, dict) or value.get("model") != model:
+                continue
+            if "extraction" not in value:  # an overview: not what an extraction costs
                 continue
             usage = _usage(value)
             if usage.completion_tokens > 0:

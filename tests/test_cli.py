@@ -114,7 +114,7 @@ def test_a_command_line_imports_only_the_command_it_names() -> None:
     assert _commands_for(["corpus/", "--out", "o"]) == ("run",)
     assert _commands_for(["eval", "--gold", "g.jsonl"]) == ("eval",)
     assert _commands_for(["--help"]) == _commands_for([]) == _commands_for(["--version", "--help"])
-    assert {"run", "plan", "papers", "report", "show", "cache", "eval", "gold"} <= set(
+    assert {"run", "plan", "papers", "report", "show", "cache", "eval", "gold", "summarize"} <= set(
         _commands_for([])
     )
     assert _commands_for(["plan", "corpus/"]) == ("plan",)

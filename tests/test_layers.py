@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("enrich.backends", "enrich.ingest", "enrich.review"),
     ("enrich.cache",),
     ("enrich.pipeline",),
-    ("enrich.outputs", "enrich.evaluation", "enrich.freshness"),
+    ("enrich.outputs", "enrich.evaluation", "enrich.freshness", "enrich.summarize"),
     ("enrich.api",),
     ("enrich.planning",),
     ("enrich",),  # the package's lazy exports (and __version__, which the CLI prints)

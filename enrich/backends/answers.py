@@ -8,8 +8,9 @@ validation and re-ask wording are one piece of code whatever sends the request.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from enrich.backends.retry import clip
 from enrich.core.repetition import repeated_tail
@@ -17,6 +18,7 @@ from enrich.core.schema import ModelExtraction
 
 FEEDBACK_CHARS = 800  # validation errors shown to the model in a re-ask
 TRUNCATED = "output truncated at max_tokens"
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,13 @@ def _unfenced(content: str) -> str:
 def read_answer(content: str, finish_reason: str | None) -> ModelExtraction | Rejection:
     """The extraction in `content`, or why it is not one: invalid JSON or fields, a runaway
     answer that repeated itself until the token limit, or one cut off there."""
+    return read_model(content, finish_reason, ModelExtraction)
+
+
+def read_model(content: str, finish_reason: str | None, schema: type[M]) -> M | Rejection:
+    """`read_answer` for any answer schema (an overview's as much as an extraction's)."""
     try:
-        return ModelExtraction.model_validate_json(_unfenced(content))
+        return schema.model_validate_json(_unfenced(content))
     except ValidationError as err:
         problem, feedback = _problems(err)
     if finish_reason != "length":

@@ -10,18 +10,21 @@ JSON mode with the schema in the prompt (llama.cpp enforces it by grammar), vali
 on our side; once that works the backend switches for good, and the optional `FormatMemory`
 keeps the answer per endpoint and model so later runs start in the right format.
 Transport retries (tenacity) are separate from validation re-asks, which feed the
-error back to the model, bounded in count and in tokens.
+error back to the model, bounded in count and in tokens. Answers of other schemas (an overview)
+go through the same loop as jobs (`backends/jobs.py`, `ask`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
-from enrich.backends.answers import read_answer, reask_turns
+from enrich.backends.answers import Rejection, reask_turns
 from enrich.backends.base import (
     ExtractRequest,
     ExtractResult,
@@ -31,6 +34,15 @@ from enrich.backends.base import (
 )
 from enrich.backends.formats import ResponseFormat
 from enrich.backends.interrupt import run_interruptibly
+from enrich.backends.jobs import (
+    Answer,
+    ExtractJob,
+    Job,
+    Outcome,
+    StructuredJob,
+    keep_answer,
+    keep_extraction,
+)
 from enrich.backends.pacing import Pacer
 from enrich.backends.retry import (
     RetryWait,
@@ -45,8 +57,7 @@ from enrich.backends.router import Router, connect
 from enrich.core.manifest import EndpointTraffic
 from enrich.core.prompting import PromptSet
 from enrich.core.redact import redact
-from enrich.core.requests import Generation, Mode, chat_body, is_reasoning_model, prompt_chars
-from enrich.core.schema import ModelExtraction
+from enrich.core.requests import Generation, Mode, is_reasoning_model, prompt_chars
 from enrich.errors import BackendError, ConfigError
 from enrich.providers import get as get_provider
 from enrich.providers.base import (
@@ -58,6 +69,9 @@ from enrich.providers.base import (
     StatusError,
     Transport,
 )
+
+T = TypeVar("T")
+R = TypeVar("R", bound=Outcome)
 
 
 class _AbortedError(Exception):
@@ -189,25 +203,43 @@ class ChatBackend:
         """Run the batch concurrently; raise `BackendError` only for what no retry can fix."""
         if not batch:
             return []
-        return run_interruptibly(self._extract_all(batch, on_result))
+        jobs = [ExtractJob(self.prompt, request) for request in batch]
+        results = [ExtractResult(request.key, None) for request in batch]
+        return run_interruptibly(self._run(jobs, results, keep_extraction, on_result))
 
-    async def _extract_all(
-        self, requests: Sequence[ExtractRequest], on_result: ResultCallback | None
-    ) -> list[ExtractResult]:
+    def ask(
+        self,
+        jobs: Sequence[StructuredJob[T]],
+        on_answer: Callable[[Answer[T]], None] | None = None,
+    ) -> list[Answer[T]]:
+        """Answers of another schema (an overview), through the same transport, response
+        format fallback, retries and bounded re-asks as `extract`."""
+        if not jobs:
+            return []
+        answers: list[Answer[T]] = [Answer(job.key) for job in jobs]
+        return run_interruptibly(self._run(jobs, answers, keep_answer, on_answer))
+
+    async def _run(
+        self,
+        jobs: Sequence[Job[T]],
+        results: Sequence[R],
+        keep: Callable[[R, T | None, float], None],
+        on_result: Callable[[R], None] | None,
+    ) -> list[R]:
         batch = _Batch(self._connect())
         gate = asyncio.Semaphore(self.capacity)
 
-        async def one(request: ExtractRequest) -> ExtractResult:
-            result = ExtractResult(request.key, None)
+        async def one(job: Job[T], result: R) -> R:
             async with gate:
+                started, value = time.monotonic(), None
                 try:
-                    await self._extract_one(batch, request, result)
+                    value = await self._ask_one(batch, job, result)
                 except (BackendError, _AbortedError):
                     batch.aborted = True
                     raise
                 except Exception as exc:  # an odd response must not sink the whole batch
-                    result.extraction = None
                     result.error = clip(self._redact(f"unexpected {type(exc).__name__}: {exc}"))
+                keep(result, value, time.monotonic() - started)
             if result.error:  # the one way out of the backend: nothing echoed leaves it
                 result.error = self._redact(result.error)
             if on_result is not None:
@@ -217,7 +249,7 @@ class ChatBackend:
         try:
             # A TaskGroup cancels the other requests as soon as one fails fatally.
             async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(one(request)) for request in requests]
+                tasks = [group.create_task(one(j, r)) for j, r in zip(jobs, results, strict=True)]
         except BaseExceptionGroup as failure:
             fatal = failure.subgroup(BackendError)
             if fatal is not None:
@@ -232,14 +264,11 @@ class ChatBackend:
         return [task.result() for task in tasks]
 
     async def _call(
-        self, batch: _Batch, request: ExtractRequest, turns: list[dict[str, str]], mode: Mode
+        self, batch: _Batch, job: Job[object], turns: list[dict[str, str]], mode: Mode
     ) -> Reply:
         if batch.aborted:
             raise _AbortedError
-        body = chat_body(
-            self.prompt, model=self.model, title=request.title, abstract=request.abstract,
-            mode=mode, generation=self.generation, turns=turns,
-        )  # fmt: skip
+        body = job.body(self.model, mode, self.generation, turns)
         chars = prompt_chars(body)
         if self.pacer.active:  # the prompt at ~4 characters a token, and the answer's cap
             await self.pacer.admit(chars // 4 + self.generation.max_tokens)
@@ -256,9 +285,9 @@ class ChatBackend:
     async def _create(
         self,
         batch: _Batch,
-        request: ExtractRequest,
+        job: Job[object],
         turns: list[dict[str, str]],
-        result: ExtractResult,
+        result: Outcome,
     ) -> Reply:
         """One attempt in the endpoint's format; a rejected json_schema falls back to JSON mode.
 
@@ -269,26 +298,26 @@ class ChatBackend:
         """
         used = self.generation
         try:
-            return await self._in_format(batch, request, turns, result)
+            return await self._in_format(batch, job, turns, result)
         except StatusError as exc:
             if used.reasoning or not rejects_sampling(exc):
                 raise
         # A reasoning model refused max_tokens or the temperature: ask as one, from now on.
         self.generation = replace(used, reasoning=True)
         result.requests += 1
-        return await self._in_format(batch, request, turns, result)
+        return await self._in_format(batch, job, turns, result)
 
     async def _in_format(
         self,
         batch: _Batch,
-        request: ExtractRequest,
+        job: Job[object],
         turns: list[dict[str, str]],
-        result: ExtractResult,
+        result: Outcome,
     ) -> Reply:
         if self.format.mode == "json_object":
-            return await self._call(batch, request, turns, "json_object")
+            return await self._call(batch, job, turns, "json_object")
         try:
-            response = await self._call(batch, request, turns, "json_schema")
+            response = await self._call(batch, job, turns, "json_schema")
         except StatusError as exc:
             if self.format.confirmed or not rejects_json_schema(exc) or rejects_sampling(exc):
                 raise
@@ -297,7 +326,7 @@ class ChatBackend:
             return response
         result.requests += 1
         try:
-            response = await self._call(batch, request, turns, "json_object")
+            response = await self._call(batch, job, turns, "json_object")
         except StatusError as exc:
             if exc.status not in (400, 422):  # the format was accepted, the call failed
                 self.format.learn("json_object")
@@ -313,9 +342,9 @@ class ChatBackend:
     async def _send(
         self,
         batch: _Batch,
-        request: ExtractRequest,
+        job: Job[object],
         turns: list[dict[str, str]],
-        result: ExtractResult,
+        result: Outcome,
     ) -> Reply | str:
         """`_create` with transport retries; an error string when they do not help."""
         retrying = AsyncRetrying(
@@ -332,7 +361,7 @@ class ChatBackend:
                         result.retries += 1
                     attempts += 1
                     result.requests += 1
-                    return await self._create(batch, request, turns, result)
+                    return await self._create(batch, job, turns, result)
         except StatusError as exc:
             fatal = fatal_error(
                 exc,
@@ -356,18 +385,17 @@ class ChatBackend:
             return clip(self._redact(f"gave up after {attempts} attempts: {exc}"))
         raise AssertionError("tenacity made no attempt")  # pragma: no cover
 
-    async def _extract_one(
-        self, batch: _Batch, request: ExtractRequest, result: ExtractResult
-    ) -> None:
-        """Ask, validate, and re-ask with the errors while the bounds allow; fill `result`."""
+    async def _ask_one(self, batch: _Batch, job: Job[T], result: Outcome) -> T | None:
+        """Ask, read, and re-ask with the feedback while the bounds allow; the accepted answer,
+        or None with `result.error` set."""
         turns: list[dict[str, str]] = []
         reask_tokens = 0
         truncated_before = False
         while True:
-            response = await self._send(batch, request, turns, result)
+            response = await self._send(batch, job, turns, result)
             if isinstance(response, str):
                 result.error = response
-                return
+                return None
             spent = Usage(
                 response.prompt_tokens,
                 response.completion_tokens,
@@ -378,20 +406,19 @@ class ChatBackend:
                 reask_tokens += spent.prompt_tokens + spent.completion_tokens
             if not response.has_choice:
                 result.error = "the server returned no choices"
-                return
+                return None
             refusal = response.refusal
             if refusal or response.finish_reason == "content_filter":
                 result.error = clip(f"refused: {refusal or 'content filter'}")
-                return
+                return None
             content = response.content or ""
-            answer = read_answer(content, response.finish_reason)
-            if isinstance(answer, ModelExtraction):
-                result.extraction = answer
-                return
+            answer = job.read(content, response.finish_reason)
+            if not isinstance(answer, Rejection):
+                return answer
             last_try = answer.cut_off and truncated_before  # a second cut-off wastes max_tokens
             truncated_before = truncated_before or answer.cut_off
             if last_try or result.reasks >= self.max_reasks or reask_tokens >= self.reask_token_cap:
                 result.error = f"invalid output after {result.reasks} re-asks: {answer.problem}"
-                return
+                return None
             result.reasks += 1
             turns = reask_turns(turns, content, answer)

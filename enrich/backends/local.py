@@ -9,11 +9,13 @@ server may still be working on it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from enrich.backends.base import ExtractRequest, ExtractResult, ResultCallback
 from enrich.backends.chat import ChatBackend
+from enrich.backends.jobs import Answer, StructuredJob
 from enrich.core.prompting import PromptSet
 from enrich.local.models import ModelFile
 from enrich.local.server import N_CTX, LocalServer
@@ -21,6 +23,7 @@ from enrich.local.server import N_CTX, LocalServer
 DEFAULT_TIMEOUT_S = 600.0
 DEFAULT_MAX_TOKENS = 1024
 LOG_NAME = "llama-server.log"
+T = TypeVar("T")
 
 
 class LocalBackend:
@@ -79,6 +82,16 @@ class LocalBackend:
         if not batch:
             return []
         return self._started().extract(batch, on_result)
+
+    def ask(
+        self,
+        jobs: Sequence[StructuredJob[T]],
+        on_answer: Callable[[Answer[T]], None] | None = None,
+    ) -> list[Answer[T]]:
+        """Answers of another schema (an overview) from the same server, started if needed."""
+        if not jobs:
+            return []
+        return self._started().ask(jobs, on_answer)
 
     def close(self) -> None:
         """Stop the server; safe to call twice or when it never started."""

@@ -101,7 +101,7 @@ def build_app(commands: tuple[str, ...] | None = None) -> typer.Typer:
 
 # each a module of this package with a function of the same name; `cache`, `eval` and `gold`
 # are groups whose subcommands their modules declare
-_COMMANDS = ("run", "plan", "papers", "report", "show", "cache", "eval", "gold")
+_COMMANDS = ("run", "plan", "papers", "report", "show", "cache", "eval", "gold", "summarize")
 
 
 def _register(target: typer.Typer, names: tuple[str, ...]) -> None:

@@ -1,5 +1,5 @@
 """The options that choose and configure the extraction engine, declared once for every command
-that extracts (`enrich run`, `enrich eval`).
+that extracts (`enrich run`, `enrich eval`) or asks the same engine (`enrich summarize`).
 
 `@engine_options` adds them to a command's signature, as typer reads it, and hands the command
 one `EngineOptions` (its `engine` parameter) instead of seventeen loose arguments, so the
@@ -108,6 +108,19 @@ assert list(_DECLARED) == [f.name for f in fields(EngineOptions)]
 def engine_options(command: F) -> F:
     """Declare the engine options on `command` where its `engine: EngineOptions` parameter is;
     typer sees each option, the command receives them as one `EngineOptions`."""
+    return _declare(command, tuple(_DECLARED))
+
+
+def engine_options_without(*names: str) -> Callable[[F], F]:
+    """`engine_options` less the named ones, which keep their defaults: for a command that
+    asks an LLM but extracts nothing (`enrich summarize` has no --gains, --items, --batch, and
+    a --prompts of its own)."""
+    unknown = [name for name in names if name not in _DECLARED]
+    assert not unknown, unknown
+    return lambda command: _declare(command, tuple(n for n in _DECLARED if n not in names))
+
+
+def _declare(command: F, names: tuple[str, ...]) -> F:
     signature = inspect.signature(command, eval_str=True)
     declared = [
         inspect.Parameter(
@@ -115,6 +128,7 @@ def engine_options(command: F) -> F:
             annotation=_DECLARED[field.name],
         )
         for field in fields(EngineOptions)
+        if field.name in names
     ]  # fmt: skip
     parameters: list[inspect.Parameter] = []
     for parameter in signature.parameters.values():
@@ -125,7 +139,7 @@ def engine_options(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        chosen = EngineOptions(**{name: kwargs.pop(name) for name in _DECLARED})
+        chosen = EngineOptions(**{name: kwargs.pop(name) for name in names})
         return command(*args, engine=chosen, **kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]

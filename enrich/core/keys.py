@@ -32,3 +32,27 @@ def extraction_key(
     }
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def overview_key(
+    *,
+    identity: Mapping[str, str],
+    prompt_hash: str,
+    schema_hash: str,
+    params: Mapping[str, object],
+    text: str,
+) -> str:
+    """An overview's key: backend and model (`identity`), the overview prompt's and schema's
+    versions, generation parameters and the input text (whose papers, listed how). Its own
+    payload kind, so it can never equal an extraction's key."""
+    payload = {
+        "v": KEY_VERSION,
+        "kind": "overview",
+        "identity": dict(sorted(identity.items())),
+        "prompt": prompt_hash,
+        "schema": schema_hash,
+        "params": dict(sorted(params.items())),
+        "text": text,
+    }
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

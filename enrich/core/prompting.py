@@ -94,11 +94,15 @@ def _shape(node: Mapping[str, Any], defs: Mapping[str, Any]) -> str:
     return str(kind)
 
 
+def schema_shape(schema: Mapping[str, Any]) -> str:
+    """A JSON schema as a one-line sketch of the answer's shape."""
+    return _shape(schema, schema.get("$defs", {}))
+
+
 def answer_shape() -> str:
     """The answer's JSON shape, compact (about a tenth of the JSON schema): for servers that
     take JSON mode, where the field meanings are already in the instructions."""
-    schema = grammar_schema()
-    return _shape(schema, schema.get("$defs", {}))
+    return schema_shape(grammar_schema())
 
 
 def build_messages(

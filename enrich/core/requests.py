@@ -8,6 +8,7 @@ both ask exactly the same thing. Reasoning models (OpenAI's o-series and GPT-5) 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -41,15 +42,21 @@ class Generation:
         return {"temperature": self.temperature, "max_tokens": self.max_tokens}
 
 
-def response_format(mode: Mode) -> dict[str, Any]:
+def response_format(
+    mode: Mode,
+    name: str = "extraction",
+    strict: Mapping[str, Any] | None = None,
+    grammar: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """A strict `json_schema` format, or JSON mode with the grammar schema (llama.cpp enforces
-    `schema` by grammar; other servers ignore the extra key)."""
+    `schema` by grammar; other servers ignore the extra key). The extraction's by default."""
     if mode == "json_schema":
+        schema = output_schema() if strict is None else strict
         return {
             "type": "json_schema",
-            "json_schema": {"name": "extraction", "strict": True, "schema": output_schema()},
+            "json_schema": {"name": name, "strict": True, "schema": schema},
         }
-    return {"type": "json_object", "schema": grammar_schema()}
+    return {"type": "json_object", "schema": grammar_schema() if grammar is None else grammar}
 
 
 def chat_body(
@@ -73,6 +80,40 @@ def chat_body(
         **generation.fields(),
         "response_format": response_format(mode),
     }
+
+
+@dataclass(frozen=True)
+class StructuredAsk:
+    """One request for an answer of a schema other than the extraction's (an overview): its
+    messages, system first and the question last, and the schema in both forms. The same
+    response formats, generation fields and JSON-mode fallback as `chat_body`."""
+
+    name: str  # the json_schema format's name
+    messages: tuple[Mapping[str, str], ...]
+    strict: Mapping[str, Any]  # for `json_schema`
+    grammar: Mapping[str, Any]  # for JSON mode (llama.cpp enforces it by grammar)
+    shape: str  # the answer's shape, told in the system text in JSON mode
+
+    def body(
+        self,
+        *,
+        model: str,
+        mode: Mode,
+        generation: Generation,
+        turns: Sequence[Mapping[str, str]] = (),
+    ) -> dict[str, Any]:
+        """The chat-completions request; `turns` are a re-ask's earlier answer and feedback."""
+        messages = [dict(message) for message in self.messages]
+        if mode == "json_object" and messages and messages[0].get("role") == "system":
+            messages[0]["content"] += (
+                f"\n\nAnswer with one JSON object of this shape:\n{self.shape}"
+            )
+        return {
+            "model": model,
+            "messages": messages + [dict(turn) for turn in turns],
+            **generation.fields(),
+            "response_format": response_format(mode, self.name, self.strict, self.grammar),
+        }
 
 
 def prompt_chars(body: dict[str, Any]) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from functools import cache
 from typing import Any, Literal
 
@@ -158,47 +159,58 @@ def _all_required(node: Any) -> Any:
     return node
 
 
+def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """`model`'s JSON schema as strict structured outputs want it (every property required)."""
+    schema: dict[str, Any] = _all_required(model.model_json_schema())
+    return schema
+
+
 @cache
 def output_schema() -> dict[str, Any]:
     """The strict JSON schema of `ModelExtraction` for `json_schema` response formats (built
     once; do not mutate)."""
-    schema: dict[str, Any] = _all_required(ModelExtraction.model_json_schema())
-    return schema
+    return strict_schema(ModelExtraction)
 
 
-def _bounded(node: Any, key: str = "") -> Any:
+def _bounded(node: Any, bounds: Mapping[str, int], key: str = "") -> Any:
     """Bound every array by its field's entry and every string by its own or by `name`'s."""
     if isinstance(node, list):
-        return [_bounded(value, key) for value in node]
+        return [_bounded(value, bounds, key) for value in node]
     if not isinstance(node, dict):
         return node
     bounded: dict[str, Any] = {}
     for name, value in node.items():
         if name == "properties":
-            bounded[name] = {prop: _bounded(sub, prop) for prop, sub in value.items()}
+            bounded[name] = {prop: _bounded(sub, bounds, prop) for prop, sub in value.items()}
         elif name == "items":
-            bounded[name] = _bounded(value, "name")
+            bounded[name] = _bounded(value, bounds, "name")
         elif name in ("anyOf", "$defs"):
             bounded[name] = (
-                _bounded(value, key)
+                _bounded(value, bounds, key)
                 if name == "anyOf"
-                else {k: _bounded(v) for k, v in value.items()}
+                else {k: _bounded(v, bounds) for k, v in value.items()}
             )
         else:
             bounded[name] = value
-    if bounded.get("type") == "array" and key in ANSWER_BOUNDS:
-        bounded["maxItems"] = ANSWER_BOUNDS[key]
+    if bounded.get("type") == "array" and key in bounds:
+        bounded["maxItems"] = bounds[key]
     elif bounded.get("type") == "string" and "enum" not in bounded:
-        bounded["maxLength"] = ANSWER_BOUNDS.get(key, ANSWER_BOUNDS["name"])
+        bounded["maxLength"] = bounds.get(key, bounds["name"])
     return bounded
+
+
+def bounded_schema(model: type[BaseModel], bounds: Mapping[str, int]) -> dict[str, Any]:
+    """`model`'s JSON schema for JSON mode with every list and string bounded: arrays by their
+    field's entry in `bounds`, strings by theirs or by `bounds["name"]` (list items too)."""
+    schema: dict[str, Any] = _bounded(model.model_json_schema(), bounds)
+    return schema
 
 
 @cache
 def grammar_schema() -> dict[str, Any]:
     """The schema for JSON mode, which llama.cpp turns into a grammar: unstated gain attributes
     may be left out, and lists and strings are bounded (`ANSWER_BOUNDS`)."""
-    schema: dict[str, Any] = _bounded(ModelExtraction.model_json_schema())
-    return schema
+    return bounded_schema(ModelExtraction, ANSWER_BOUNDS)
 
 
 def schema_hash() -> str:

@@ -13,6 +13,7 @@ from typing import TypeVar
 from enrich.core.tables import Tables, build_tables
 from enrich.review import RunFiles, html_report, load_run
 from enrich.review.digest import write_tally
+from enrich.review.overviews import CitedPresence, read_overviews, shown_overviews
 from enrich.review.tabular import SQLITE_FILE, CsvWriter, SqliteWriter
 from enrich.review.tally import Tally
 from enrich.run_folder import publish
@@ -25,11 +26,14 @@ _REPORT_PAGES = ("report-*.html",)
 
 def write_review(files: RunFiles) -> dict[str, int]:
     """CSV tables, enrich.sqlite, report.html (split into pages past `PAGE_PAPERS` papers)
-    and summary.md, from papers.jsonl read one report page of papers at a time, so memory
-    stays bounded whatever the corpus; returns {file: rows or papers}."""
+    and summary.md (with the overviews of overviews.json that still fit the run), from
+    papers.jsonl read one report page of papers at a time, so memory stays bounded whatever
+    the corpus; returns {file: rows or papers}."""
     folder = files.folder
     total = files.count()
     tally = Tally(files.profiles)
+    overviews = read_overviews(files.papers.parent, strict=False)
+    presence = CitedPresence(overviews)
     with CsvWriter(folder) as csvs, SqliteWriter(folder / SQLITE_FILE, files.run) as db:
         number = 0
         for number, page in enumerate(files.pages(html_report.PAGE_PAPERS), 1):
@@ -40,9 +44,11 @@ def write_review(files: RunFiles) -> dict[str, int]:
                 folder, tables, files.profiles, files.run, number=number, total=total
             )
             tally.add(tables, page)
+            presence.add(page)
         if number == 0:  # an empty run still has its (empty) report
             html_report.write_page(folder, Tables(), files.profiles, files.run)
-    write_tally(folder, tally, files.run)
+    shown, _ = shown_overviews(overviews, files.run.get("run_id"), tally, presence)
+    write_tally(folder, tally, files.run, shown)
     written = dict(csvs.counts)
     written[SQLITE_FILE] = sum(db.counts.values())
     written["report.html"] = tally.papers

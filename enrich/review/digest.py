@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from enrich.core.overview import OverviewsFile, StoredOverview
 from enrich.core.records import PaperRecord
 from enrich.core.registry import SUMMARY_ORDER
 from enrich.core.tables import GainRow, ItemRow, Tables, record_profiles
@@ -207,13 +208,49 @@ def _themes(ids: Sequence[str], tally: Tally) -> list[str]:
     return ["### Themes over time", "", *_table(["year", "papers", "tasks", "methods"], rows)]
 
 
+def overview_lines(overview: StoredOverview, heading: str, writer: str) -> list[str]:
+    """An overview as Markdown: each sentence followed by the numbers of the papers it cites,
+    then those papers, numbered, with their run ids. Callers show only checked overviews
+    (`core/overview.current_overviews`); a cited id without a title shows as itself."""
+    numbers: dict[str, int] = {}
+    sentences = []
+    for sentence in overview.sentences:
+        cited = [numbers.setdefault(cite, len(numbers) + 1) for cite in sentence.cites]
+        sentences.append(f"{md(sentence.text)} [{', '.join(str(n) for n in cited)}]")
+    shown = "all" if overview.shown == overview.papers else f"{overview.shown} of"
+    lines = [
+        heading, "",
+        f"Written by {writer} from {shown} {overview.papers} papers' titles, summaries and "
+        "extracted items; [n] cites the papers listed below it.", "",
+        " ".join(sentences), "",
+    ]  # fmt: skip
+    papers = {paper.id: paper for paper in overview.cited}
+    for paper_id, number in numbers.items():
+        paper = papers.get(paper_id)
+        when = f" ({paper.year})" if paper is not None and paper.year is not None else ""
+        title = f"{md(paper.title)}{when} — " if paper is not None else ""
+        lines.append(f"{number}. {title}{_code(paper_id)}")
+    return lines
+
+
+def _writer(overviews: OverviewsFile) -> str:
+    return f"model {_code(overviews.model)} (backend {_code(overviews.backend)})"
+
+
 def _profile_section(
-    label: str, profile: Mapping[str, Any], ids: Sequence[str], tally: Tally
+    label: str,
+    profile: Mapping[str, Any],
+    ids: Sequence[str],
+    tally: Tally,
+    overviews: OverviewsFile | None = None,
 ) -> list[str]:
     lines = [f"## {md(label)}", "", _figures(profile), ""]
     if profile.get("path"):
         lines += [f"Source: {_code(profile['path'])}", ""]
     lines.append(f"{len(ids)} papers in this run.")
+    overview = overviews.for_profile(label) if overviews is not None else None
+    if overviews is not None and overview is not None:
+        lines += ["", *overview_lines(overview, "### Overview", _writer(overviews))]
     if not ids:
         return lines
     lines += ["", *_themes(ids, tally), "", "### Papers", ""]
@@ -231,10 +268,16 @@ def _profile_section(
     return lines
 
 
-def render_tally(tally: Tally, run: Mapping[str, Any]) -> str:
-    """The text of summary.md from a run's tally."""
+def render_tally(
+    tally: Tally, run: Mapping[str, Any], overviews: OverviewsFile | None = None
+) -> str:
+    """The text of summary.md from a run's tally, with the written overviews (`enrich
+    summarize`) of the corpus and each profile when given, already checked against the run."""
     members = tally.member_ids()
     lines = _overview(tally, run)
+    corpus = overviews.corpus() if overviews is not None else None
+    if overviews is not None and corpus is not None:
+        lines += ["", *overview_lines(corpus, "## Overview", _writer(overviews))]
     if tally.profiles:
         lines += ["", *_per_profile(tally, members)]
     lines += ["", *_per_year(tally, members)]
@@ -242,7 +285,7 @@ def render_tally(tally: Tally, run: Mapping[str, Any]) -> str:
     if tally.profiles:
         lines += ["", "# Researcher profiles"]
     for label, profile, ids in zip(tally.labels, tally.profiles, members, strict=True):
-        lines += ["", *_profile_section(label, profile, ids, tally)]
+        lines += ["", *_profile_section(label, profile, ids, tally, overviews)]
     return "\n".join(lines) + "\n"
 
 
@@ -258,10 +301,12 @@ def render_summary(
     return render_tally(tally, run)
 
 
-def write_tally(folder: Path, tally: Tally, run: Mapping[str, Any]) -> Path:
+def write_tally(
+    folder: Path, tally: Tally, run: Mapping[str, Any], overviews: OverviewsFile | None = None
+) -> Path:
     """Write summary.md into the run's folder (atomically); returns its path."""
     path = folder / SUMMARY_FILE
-    atomic_write_text(path, render_tally(tally, run))
+    atomic_write_text(path, render_tally(tally, run, overviews))
     return path
 
 
