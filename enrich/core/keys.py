@@ -9,6 +9,12 @@ from collections.abc import Mapping
 KEY_VERSION = 1
 
 
+def _digest(payload: Mapping[str, object]) -> str:
+    """The sha256 of `payload`'s canonical JSON: key order and spacing never change a key."""
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def extraction_key(
     *,
     identity: Mapping[str, str],
@@ -30,8 +36,7 @@ def extraction_key(
         "title": title,
         "abstract": abstract,
     }
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return _digest(payload)
 
 
 def overview_key(
@@ -54,5 +59,4 @@ def overview_key(
         "params": dict(sorted(params.items())),
         "text": text,
     }
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return _digest(payload)
